@@ -1,0 +1,21 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "test/fixtures/", "bench/out/", "**/*.js", "!eslint.config.js"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The core must run in browsers and bundlers: no Node-only modules in it.
+    files: ["src/tensor/**", "src/ops/**", "src/model/**", "src/io/safetensors.ts", "src/core.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "worker_threads", "*/io/files*"] }],
+      "no-restricted-globals": ["error", "process", "Buffer", "require"],
+    },
+  },
+);
