@@ -1,5 +1,5 @@
 // What every subcommand module exports, and the error type for bad command lines.
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 
 export interface Command {
   /** Full `--help` text. */
@@ -18,8 +18,14 @@ export class CliError extends Error {
   }
 }
 
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
 /** node:util parseArgs with usage errors turned into CliError. */
-export function parseCommandLine<T extends ParseArgsConfig["options"]>(argv: string[], options: T, allowPositionals = false) {
+export function parseCommandLine<T extends Options>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {

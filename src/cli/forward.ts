@@ -1,0 +1,95 @@
+// `convnext forward`: the parity interface. Reads pixel_values (and labels) from a safetensors file,
+// runs the model config.json names, writes every output under HF's names as float32 safetensors.
+
+import { writeFileAtomic, readBytes } from "../io/files.js";
+import { parseSafetensors, rawToTensor, serializeSafetensors } from "../io/safetensors.js";
+import { directoryFiles } from "../io/local-files.js";
+import { ConvNextBackbone } from "../model/backbone.js";
+import { ConvNextForImageClassification } from "../model/classification.js";
+import type { Labels } from "../model/loss.js";
+import { loadPretrained, type Task } from "../model/pretrained.js";
+import { isFloatDType } from "../tensor/dtype.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
+
+const help = `usage: convnext forward --model DIR --input IN.safetensors --output OUT.safetensors [options]
+
+Runs a ConvNeXT / ConvNeXT V2 checkpoint on pixel_values and writes every output, for parity checks
+against transformers (PyTorch).
+
+  --model DIR          model directory with config.json and weights
+  --input FILE         safetensors with "pixel_values" (float NCHW) and optionally "labels"
+                       (integer class ids -> cross-entropy; float -> BCE / MSE, as HF decides)
+  --output FILE        safetensors to write (float32), written atomically
+  --task TASK          base | classification | backbone (default: from config.json "architectures")
+  --hidden-states      also write hidden_states.<i> (0 = embeddings output, i = stage i)
+  --allow-missing-head accept a checkpoint without the classification head (initialised like HF)
+
+Outputs, by task (HF names):
+  classification   logits, loss (when labels are given), pooler_output, last_hidden_state, hidden_states.<i>
+  base             last_hidden_state, pooler_output, hidden_states.<i>
+  backbone         feature_maps.<i> (one per out_features entry, stage order), hidden_states.<i>`;
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, {
+    model: { type: "string" },
+    input: { type: "string" },
+    output: { type: "string" },
+    task: { type: "string" },
+    "hidden-states": { type: "boolean", default: false },
+    "allow-missing-head": { type: "boolean", default: false },
+  });
+  const modelDir = requireOption(values.model, "--model");
+  const inputPath = requireOption(values.input, "--input");
+  const outputPath = requireOption(values.output, "--output");
+  const task = values.task as Task | undefined;
+  if (task !== undefined && !["base", "classification", "backbone"].includes(task)) {
+    throw new CliError(`--task must be base, classification or backbone, got "${task}"`);
+  }
+
+  const input = parseSafetensors(await readBytes(inputPath), inputPath);
+  const pixelRaw = input.tensors.get("pixel_values");
+  if (!pixelRaw) throw new Error(`${inputPath}: no "pixel_values" tensor (found: ${[...input.tensors.keys()].join(", ")})`);
+  if (!isFloatDType(pixelRaw.dtype)) throw new Error(`${inputPath}: pixel_values must be a float tensor, got ${pixelRaw.dtype}`);
+  const pixelValues = rawToTensor(pixelRaw);
+  const labelsRaw = input.tensors.get("labels");
+  let labels: Labels | undefined;
+  if (labelsRaw) {
+    const values = rawToTensor(labelsRaw);
+    labels = isFloatDType(labelsRaw.dtype) ? values : Int32Array.from(values.data);
+  }
+
+  const model = await loadPretrained(directoryFiles(modelDir), {
+    task,
+    allowMissingHead: values["allow-missing-head"],
+    onWarning: (m) => console.error(`warning: ${m}`),
+  });
+  const outputHiddenStates = values["hidden-states"];
+  const outputs: Array<[string, Tensor]> = [];
+  const addHidden = (hs?: Tensor[]) => hs?.forEach((h, i) => outputs.push([`hidden_states.${i}`, h]));
+  try {
+    if (model instanceof ConvNextForImageClassification) {
+      const out = model.forward(pixelValues, { outputHiddenStates, labels });
+      outputs.push(["logits", out.logits]);
+      if (out.loss) outputs.push(["loss", out.loss]);
+      outputs.push(["pooler_output", out.poolerOutput], ["last_hidden_state", out.lastHiddenState]);
+      addHidden(out.hiddenStates);
+    } else if (model instanceof ConvNextBackbone) {
+      const out = model.forward(pixelValues, { outputHiddenStates });
+      out.featureMaps.forEach((f, i) => outputs.push([`feature_maps.${i}`, f]));
+      addHidden(out.hiddenStates);
+    } else {
+      const out = model.forward(pixelValues, { outputHiddenStates });
+      outputs.push(["last_hidden_state", out.lastHiddenState], ["pooler_output", out.poolerOutput]);
+      addHidden(out.hiddenStates);
+    }
+  } catch (e) {
+    throw new Error(`${inputPath}: ${(e as Error).message}`);
+  }
+  await writeFileAtomic(outputPath, serializeSafetensors(outputs, { format: "pt" }));
+  console.error(`wrote ${outputs.map(([n]) => n).join(", ")} to ${outputPath}`);
+  return 0;
+}
+
+const command: Command = { help, run };
+export default command;
