@@ -39,6 +39,44 @@ const FORMATS: CheckpointFormat[] = [
       return { ...checkpoint, files: [index, ...checkpoint.files] };
     },
   },
+  // Formats read at the edge (src/io/torch-bin.ts, src/io/tf-h5.ts), imported only when met.
+  {
+    file: "pytorch_model.bin",
+    format: "pytorch_model.bin",
+    read: async (files, bytes) => {
+      const { readTorchBin } = await import("./torch-bin.js");
+      const tensors = await readTorchBin(bytes, files.describe("pytorch_model.bin"));
+      return { tensors, files: ["pytorch_model.bin"], format: "pytorch_model.bin", layout: "pt" };
+    },
+  },
+  {
+    file: "pytorch_model.bin.index.json",
+    format: "pytorch_model.bin (sharded)",
+    read: async (files, bytes) => {
+      const index = "pytorch_model.bin.index.json";
+      const { readTorchBin } = await import("./torch-bin.js");
+      const { shards, weightMap } = await readShards(files, index, bytes);
+      const tensors = new Map<string, RawTensor>();
+      for (const [file, shard] of shards)
+        mergeShard(tensors, await readTorchBin(shard, files.describe(file)), files.describe(file));
+      checkWeightMap(weightMap, tensors, files.describe(index));
+      return {
+        tensors,
+        files: [index, ...shards.map(([f]) => f)],
+        format: "pytorch_model.bin (sharded)",
+        layout: "pt",
+      };
+    },
+  },
+  {
+    file: "tf_model.h5",
+    format: "tf_model.h5",
+    read: async (files, bytes) => {
+      const { readTfH5 } = await import("./tf-h5.js");
+      const tensors = await readTfH5(bytes, files.describe("tf_model.h5"));
+      return { tensors, files: ["tf_model.h5"], format: "tf_model.h5", layout: "tf" };
+    },
+  },
 ];
 
 export async function readCheckpoint(files: ModelFiles): Promise<Checkpoint> {
