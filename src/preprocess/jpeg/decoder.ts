@@ -22,6 +22,8 @@ import {
   type HuffmanSpec,
 } from "./markers.js";
 import { decodeScanMcus, mcuLayout, type McuDecoder } from "./scan.js";
+import { ProgressiveHuffmanDecoder } from "./progressive.js";
+import { Progression } from "./progression.js";
 import { SequentialHuffmanDecoder } from "./sequential.js";
 
 export interface DecodeOptions {
@@ -35,6 +37,7 @@ export interface ParsedJpeg {
   /** Transform flag of an Adobe APP14 segment, or -1 without one. */
   adobeTransform: number;
   sawJfif: boolean;
+  progression: Progression | null;
   exif?: Uint8Array;
   xmp?: string;
 }
@@ -55,6 +58,7 @@ export interface ScanContext {
   reader: BitReader;
   restartInterval: number;
   conditioning: ArithConditioning;
+  progression: Progression;
   /** Consume the restart marker expected before the next MCU (libjpeg's read_restart_marker + resync). */
   readRestartMarker: () => void;
 }
@@ -73,6 +77,7 @@ export class JpegDecoder {
   private exif?: Uint8Array;
   private xmp?: string;
   private frame: Frame | null = null;
+  private progression: Progression | null = null;
   private scans = 0;
   private multiScan = false;
   private nextRestart = 0;
@@ -82,7 +87,6 @@ export class JpegDecoder {
   constructor(
     data: Uint8Array,
     private readonly options: DecodeOptions,
-    private readonly progressiveFactory: ScanDecoderFactory | null,
     private readonly arithmeticFactory: ScanDecoderFactory | null,
   ) {
     this.cur = { data, pos: 0, source: options.source };
@@ -131,7 +135,14 @@ export class JpegDecoder {
     }
     const frame = this.frame;
     if (!frame) this.fail("no image in file");
-    return { frame, adobeTransform: this.adobeTransform, sawJfif: this.sawJfif, exif: this.exif, xmp: this.xmp };
+    return {
+      frame,
+      adobeTransform: this.adobeTransform,
+      sawJfif: this.sawJfif,
+      progression: this.progression,
+      exif: this.exif,
+      xmp: this.xmp,
+    };
   }
 
   private segment(m: number): void {
@@ -228,6 +239,7 @@ export class JpegDecoder {
     if (!frame) this.fail("invalid JPEG file structure: SOS before SOF");
     const scan = readScanHeader(this.cur, frame);
     if (this.scans === 0) {
+      this.progression = new Progression(frame.components.length);
       this.multiScan = frame.progressive || scan.components.length < frame.components.length;
       for (const c of frame.components) c.coefs = new Int16Array(c.blocksPerLine * c.blocksPerColumn * 64);
       if (!frame.progressive && !frame.arithmetic) {
@@ -242,6 +254,9 @@ export class JpegDecoder {
       this.fail("invalid JPEG file structure: more than one scan in a single-scan image");
     }
     this.scans++;
+    const progression = this.progression as Progression;
+    progression.scanNumber++;
+    if (frame.progressive) progression.startScan(frame, scan, this.options.source);
     const layout = mcuLayout(frame, scan);
     if (layout.blockComponent.length > 10) this.fail("sampling factors too large for interleaved scan");
     // Quantization tables are latched when a component first appears in a scan (jdinput.c latch_quant_tables).
@@ -259,6 +274,7 @@ export class JpegDecoder {
       reader,
       restartInterval: this.restartInterval,
       conditioning: this.conditioning,
+      progression,
       readRestartMarker: () => this.readRestartMarker(reader),
     };
     let decoder: McuDecoder;
@@ -266,8 +282,20 @@ export class JpegDecoder {
       if (!this.arithmeticFactory) this.fail("arithmetic coding is not supported");
       decoder = this.arithmeticFactory(ctx);
     } else if (frame.progressive) {
-      if (!this.progressiveFactory) this.fail("progressive JPEG is not supported");
-      decoder = this.progressiveFactory(ctx);
+      const tables =
+        scan.ss !== 0
+          ? [this.huffmanTable(this.acSpecs, scan.acTableSlots[0], false)]
+          : scan.ah === 0
+            ? scan.dcTableSlots.map((slot) => this.huffmanTable(this.dcSpecs, slot, true))
+            : [];
+      decoder = new ProgressiveHuffmanDecoder(
+        reader,
+        scan,
+        layout.blockComponent,
+        tables,
+        () => this.readRestartMarker(reader),
+        this.options.source,
+      );
     } else {
       const dc = scan.dcTableSlots.map((slot) => this.huffmanTable(this.dcSpecs, slot, true));
       const ac = scan.acTableSlots.map((slot) => this.huffmanTable(this.acSpecs, slot, false));
@@ -275,7 +303,7 @@ export class JpegDecoder {
         this.readRestartMarker(reader),
       );
     }
-    decodeScanMcus(frame, scan, this.restartInterval, decoder);
+    decodeScanMcus(frame, scan, this.restartInterval, decoder, () => reader.insufficient, progression);
     // Bits left in the buffer are dropped; a marker met while filling it is the next one to process.
     this.cur.pos = reader.pos;
     this.pending = reader.marker;

@@ -3,6 +3,7 @@
 
 import { DEFAULT_MAX_PIXELS, type DecodedImage } from "../image.js";
 import { JpegDecoder } from "./decoder.js";
+import { smoothedComponentPlane, smoothingUseful } from "./smoothing.js";
 import { colorSpaceOf, componentPlane, modeOf, renderImage } from "./output.js";
 
 export { JpegError } from "./error.js";
@@ -22,12 +23,14 @@ export function decodeJpeg(bytes: Uint8Array, options: JpegDecodeOptions = {}): 
     bytes,
     { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, source, allowTruncated: options.allowTruncated ?? false },
     null,
-    null,
   );
   const parsed = decoder.decode();
   const { frame } = parsed;
   const space = colorSpaceOf(frame, parsed.sawJfif, parsed.adobeTransform);
-  const planes = frame.components.map((c) => componentPlane(c));
+  const smooth = parsed.progression !== null && smoothingUseful(frame, parsed.progression);
+  const planes = frame.components.map((c) =>
+    smooth && parsed.progression ? smoothedComponentPlane(frame, c, parsed.progression) : componentPlane(c),
+  );
   for (const c of frame.components) c.coefs = new Int16Array(0);
   const data = renderImage(frame, space, planes, source);
   const image: DecodedImage = { width: frame.width, height: frame.height, mode: modeOf(space), data };

@@ -30,13 +30,26 @@ export function mcuLayout(frame: Frame, scan: Scan): McuLayout {
   return { mcusPerLine: frame.mcusPerLine, mcuRows: frame.mcusPerColumn, blockComponent: Int32Array.from(blocks) };
 }
 
-export function decodeScanMcus(frame: Frame, scan: Scan, restartInterval: number, decoder: McuDecoder): void {
+/**
+ * Decode every MCU of a scan. `progress`, when given, records the last iMCU row reached with data still available
+ * (checked before each MCU, as jdcoefct.c consume_data does), which block smoothing needs.
+ */
+export function decodeScanMcus(
+  frame: Frame,
+  scan: Scan,
+  restartInterval: number,
+  decoder: McuDecoder,
+  dataExhausted: () => boolean,
+  progress: { lastGoodImcuRow: number } | null,
+): void {
   const layout = mcuLayout(frame, scan);
   const offsets = new Int32Array(layout.blockComponent.length);
   const single = scan.components.length === 1;
   let restartsToGo = restartInterval;
   for (let my = 0; my < layout.mcuRows; my++) {
+    const imcuRow = single ? Math.floor(my / scan.components[0].v) : my;
     for (let mx = 0; mx < layout.mcusPerLine; mx++) {
+      if (progress && !dataExhausted()) progress.lastGoodImcuRow = imcuRow;
       if (restartInterval !== 0) {
         if (restartsToGo === 0) {
           decoder.restart();
