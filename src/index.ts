@@ -1,8 +1,11 @@
 // The Node entry point: the core plus file-system model references (`fromPretrained("path/to/dir")`).
-import { directoryFiles } from "./io/local-files.js";
+import { resolveModel } from "./io/hub.js";
 import { setModelResolver } from "./io/model-files.js";
 
 export * from "./core.js";
 export { directoryFiles } from "./io/local-files.js";
+export { resolveModel, type ResolveOptions, type ResolvedModel } from "./io/hub.js";
+export type { DownloadProgress } from "./io/progress-bar.js";
 
-setModelResolver(async (ref) => directoryFiles(ref));
+// A directory path, or a hub id ("org/name[@revision]") through the Hugging Face cache.
+setModelResolver((ref) => resolveModel(ref));

@@ -49,8 +49,10 @@ async function run(argv: string[]): Promise<number> {
 
   const input = parseSafetensors(await readBytes(inputPath), inputPath);
   const pixelRaw = input.tensors.get("pixel_values");
-  if (!pixelRaw) throw new Error(`${inputPath}: no "pixel_values" tensor (found: ${[...input.tensors.keys()].join(", ")})`);
-  if (!isFloatDType(pixelRaw.dtype)) throw new Error(`${inputPath}: pixel_values must be a float tensor, got ${pixelRaw.dtype}`);
+  if (!pixelRaw)
+    throw new Error(`${inputPath}: no "pixel_values" tensor (found: ${[...input.tensors.keys()].join(", ")})`);
+  if (!isFloatDType(pixelRaw.dtype))
+    throw new Error(`${inputPath}: pixel_values must be a float tensor, got ${pixelRaw.dtype}`);
   const pixelValues = rawToTensor(pixelRaw);
   const labelsRaw = input.tensors.get("labels");
   let labels: Labels | undefined;

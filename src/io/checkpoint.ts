@@ -87,11 +87,7 @@ export async function readCheckpoint(files: ModelFiles): Promise<Checkpoint> {
   throw new Error(`${files.name}: no weights found (looked for ${FORMATS.map((f) => f.file).join(", ")})`);
 }
 
-function safetensorsCheckpoint(
-  shards: Array<[string, Uint8Array]>,
-  files: ModelFiles,
-  format: string,
-): Checkpoint {
+function safetensorsCheckpoint(shards: Array<[string, Uint8Array]>, files: ModelFiles, format: string): Checkpoint {
   const tensors = new Map<string, RawTensor>();
   let layout: "pt" | "tf" = "pt";
   for (const [file, bytes] of shards) {
@@ -144,7 +140,12 @@ export async function readShards(
 }
 
 /** Every key of the index must come from the shard it names (checked after the shards are parsed). */
-export function checkWeightMap(weightMap: Record<string, string>, tensors: ReadonlyMap<string, RawTensor>, where: string): void {
+export function checkWeightMap(
+  weightMap: Record<string, string>,
+  tensors: ReadonlyMap<string, RawTensor>,
+  where: string,
+): void {
   const missing = Object.keys(weightMap).filter((k) => !tensors.has(k));
-  if (missing.length) throw new Error(`${where}: keys listed in the index but absent from the shards: ${missing.join(", ")}`);
+  if (missing.length)
+    throw new Error(`${where}: keys listed in the index but absent from the shards: ${missing.join(", ")}`);
 }

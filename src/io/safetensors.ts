@@ -35,7 +35,8 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
   if (buf.length < 8) fail(`file is ${buf.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = view.getBigUint64(0, true);
-  if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (headerLen > BigInt(MAX_HEADER_BYTES))
+    fail(`header length ${headerLen} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
   const n = Number(headerLen);
   if (8 + n > buf.length) fail(`header length ${n} runs past the end of the file (${buf.length} bytes)`);
   let header: unknown;
@@ -58,7 +59,8 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== "object" || e === null) fail(`entry "${name}" is not an object`);
-    if (typeof e.dtype !== "string" || !isDType(e.dtype)) fail(`tensor "${name}" has unknown dtype ${JSON.stringify(e.dtype)}`);
+    if (typeof e.dtype !== "string" || !isDType(e.dtype))
+      fail(`tensor "${name}" has unknown dtype ${JSON.stringify(e.dtype)}`);
     const dtype = e.dtype as DType;
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
@@ -74,10 +76,13 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
       fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end > data.length) fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the data section (${data.length} bytes)`);
+    if (end > data.length)
+      fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the data section (${data.length} bytes)`);
     const expected = numel(shape) * DTYPE_BYTES[dtype];
     if (end - begin !== expected) {
-      fail(`tensor "${name}" is ${dtype} of shape [${shape.join(", ")}] = ${expected} bytes, but data_offsets span ${end - begin}`);
+      fail(
+        `tensor "${name}" is ${dtype} of shape [${shape.join(", ")}] = ${expected} bytes, but data_offsets span ${end - begin}`,
+      );
     }
     spans.push([begin, end, name]);
     tensors.set(name, { dtype, shape, bytes: data.subarray(begin, end) });
@@ -95,7 +100,10 @@ export function rawToTensor(raw: RawTensor): Tensor {
 }
 
 /** Serialises float32 tensors (keys in the given order, data 8-byte aligned). */
-export function serializeSafetensors(tensors: Iterable<[string, Tensor]>, metadata: Record<string, string> = {}): Uint8Array {
+export function serializeSafetensors(
+  tensors: Iterable<[string, Tensor]>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const entries = [...tensors];
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;

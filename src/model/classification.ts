@@ -27,7 +27,10 @@ export class ConvNextForImageClassification extends Module {
   readonly classifier: Linear | null;
 
   /** Loads config.json and the weights of a model directory (or, in Node, a hub id). */
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ConvNextForImageClassification> {
+  static async fromPretrained(
+    ref: string | ModelFiles,
+    options: LoadWeightsOptions = {},
+  ): Promise<ConvNextForImageClassification> {
     return (await loadPretrained(ref, { ...options, task: "classification" })) as ConvNextForImageClassification;
   }
 

@@ -117,8 +117,7 @@ export function parseConvNextConfig(json: unknown, source = "config.json"): Conv
     hiddenAct,
     initializerRange: get("initializer_range", 0.02, num, "a number"),
     layerNormEps: get("layer_norm_eps", 1e-12, (v) => num(v) && (v as number) >= 0, "a non-negative number"),
-    layerScaleInitValue:
-      modelType === "convnext" ? get("layer_scale_init_value", 1e-6, num, "a number") : 0,
+    layerScaleInitValue: modelType === "convnext" ? get("layer_scale_init_value", 1e-6, num, "a number") : 0,
     dropPathRate: get("drop_path_rate", 0, (v) => num(v) && (v as number) >= 0 && (v as number) < 1, "in [0, 1)"),
     imageSize: get("image_size", 224, posInt, "a positive integer"),
     stageNames,
@@ -154,7 +153,8 @@ function alignOutFeatures(
     const positive = (indices as number[]).map((i) => (i < 0 ? i + n : i));
     if (positive.some((i) => i < 0 || i >= n)) fail(`out_indices [${indices}] out of range for ${n} stages`);
     if (new Set(positive).size !== positive.length) fail(`out_indices must not contain duplicates, got [${indices}]`);
-    if (positive.some((v, i) => i > 0 && v < positive[i - 1])) fail(`out_indices must be in stage order, got [${indices}]`);
+    if (positive.some((v, i) => i > 0 && v < positive[i - 1]))
+      fail(`out_indices must be in stage order, got [${indices}]`);
   }
   let outFeatures = features as string[] | null | undefined;
   let outIndices = indices as number[] | null | undefined;

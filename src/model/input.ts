@@ -16,7 +16,8 @@ export function hiddenStateSizes(config: ConvNextConfig, H: number, W: number): 
 
 export function checkPixelValues(config: ConvNextConfig, pixelValues: Tensor): void {
   const shape = pixelValues.shape;
-  if (shape.length !== 4) throw new Error(`pixel_values must be 4-D [batch, channels, height, width], got ${formatShape(shape)}`);
+  if (shape.length !== 4)
+    throw new Error(`pixel_values must be 4-D [batch, channels, height, width], got ${formatShape(shape)}`);
   const [N, C, H, W] = shape;
   if (N < 1) throw new Error(`pixel_values has an empty batch: ${formatShape(shape)}`);
   if (C !== config.numChannels) {

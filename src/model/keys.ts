@@ -13,7 +13,11 @@ import { Tensor } from "../tensor/tensor.js";
  *   add it to every key the model knows only with the prefix.
  * Returns checkpoint key -> model key.
  */
-export function alignPrefix(checkpointKeys: Iterable<string>, modelKeys: ReadonlySet<string>, prefix: string): Map<string, string> {
+export function alignPrefix(
+  checkpointKeys: Iterable<string>,
+  modelKeys: ReadonlySet<string>,
+  prefix: string,
+): Map<string, string> {
   const keys = [...checkpointKeys];
   const dotted = prefix + ".";
   const checkpointHasPrefix = keys.some((k) => k.startsWith(dotted));

@@ -76,13 +76,15 @@ export function loadWeights(
     const lines = [`${source}: checkpoint does not match the model (${model.constructor.name}):`];
     if (missing.length) lines.push(`  missing keys (${missing.length}): ${missing.join(", ")}`);
     if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.join(", ")}`);
-    if (mismatched.length) lines.push(`  mis-shaped keys (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
+    if (mismatched.length)
+      lines.push(`  mis-shaped keys (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
     if (missing.some((n) => headOf(n, prefix) === "classifier" || headOf(n, prefix) === "pooler")) {
       lines.push("  (to start a new classification head from a base-model checkpoint, pass allowMissingHead)");
     }
     throw new WeightsError(lines.join("\n"));
   }
-  if (ignored.length) warn(`${source}: ignoring weights of a head ${model.constructor.name} does not have: ${ignored.join(", ")}`);
+  if (ignored.length)
+    warn(`${source}: ignoring weights of a head ${model.constructor.name} does not have: ${ignored.join(", ")}`);
   if (initialised.length) {
     initialiseLikeHF(initialised, model.config.initializerRange, options.seed ?? 0);
     warn(`${source}: newly initialised (not in the checkpoint): ${initialised.map(([n]) => n).join(", ")}`);

@@ -24,7 +24,12 @@ export function inferProblemType(config: ConvNextConfig, labels: Labels): Proble
   return isIntegerLabels(labels) ? "single_label_classification" : "multi_label_classification";
 }
 
-export function classificationLoss(logits: Tensor, labels: Labels, problemType: ProblemType, numLabels: number): number {
+export function classificationLoss(
+  logits: Tensor,
+  labels: Labels,
+  problemType: ProblemType,
+  numLabels: number,
+): number {
   const x = logits.data;
   const y = labelValues(labels);
   if (problemType === "regression" || problemType === "multi_label_classification") {

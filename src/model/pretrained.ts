@@ -60,7 +60,10 @@ export function checkpointTensors(checkpoint: Checkpoint): Map<string, Tensor> {
   return checkpoint.layout === "tf" ? mapTfCheckpoint(tensors) : tensors;
 }
 
-export async function loadPretrained(ref: string | ModelFiles, options: PretrainedOptions = {}): Promise<ConvNextAnyModel> {
+export async function loadPretrained(
+  ref: string | ModelFiles,
+  options: PretrainedOptions = {},
+): Promise<ConvNextAnyModel> {
   const files = await resolveModelFiles(ref);
   const config = await readConfig(files);
   const checkpoint = await readCheckpoint(files);

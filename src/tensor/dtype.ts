@@ -42,7 +42,8 @@ function decodeBF16(bytes: Uint8Array, out: Float32Array): void {
  */
 export function decodeToFloat32(bytes: Uint8Array, dtype: DType, count: number): Float32Array {
   const need = count * DTYPE_BYTES[dtype];
-  if (bytes.length !== need) throw new Error(`${dtype} tensor of ${count} elements needs ${need} bytes, got ${bytes.length}`);
+  if (bytes.length !== need)
+    throw new Error(`${dtype} tensor of ${count} elements needs ${need} bytes, got ${bytes.length}`);
   const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {

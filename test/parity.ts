@@ -1,0 +1,59 @@
+// Running the model fixtures (outputs of the real transformers v4.37.2) and the parity assertion:
+// max|a - e| <= 1e-5 + 1e-5 * max|e| per tensor.
+import { expect } from "vitest";
+import { ConvNextBackbone, ConvNextForImageClassification, ConvNextModel, loadPretrained } from "../src/index.js";
+import type { Tensor } from "../src/tensor/tensor.js";
+import { fixture, readTensors, relativeToMax, toleranceRatio } from "./helpers.js";
+
+export const MODEL_FIXTURES = [
+  "tiny-classifier",
+  "three-stage-patch2",
+  "backbone-stem-s2-s4",
+  "v2-tiny-classifier",
+  "v2-backbone",
+];
+
+/** Runs a model on the fixture's pixel_values (and labels) and returns outputs under HF's names. */
+export async function runFixture(name: string, dir = fixture(name)): Promise<Map<string, Tensor>> {
+  const expected = readTensors(fixture(name, "expected.safetensors"));
+  const model = await loadPretrained(dir, { onWarning: () => {} });
+  const pixelValues = expected.get("pixel_values")!;
+  const out = new Map<string, Tensor>();
+  const addHidden = (hs: Tensor[] | undefined) => hs?.forEach((h, i) => out.set(`hidden_states.${i}`, h));
+  if (model instanceof ConvNextForImageClassification) {
+    const labels = expected.get("labels");
+    const r = model.forward(pixelValues, {
+      outputHiddenStates: true,
+      labels: labels ? Int32Array.from(labels.data) : undefined,
+    });
+    out.set("logits", r.logits).set("pooler_output", r.poolerOutput).set("last_hidden_state", r.lastHiddenState);
+    if (r.loss) out.set("loss", r.loss);
+    addHidden(r.hiddenStates);
+  } else if (model instanceof ConvNextBackbone) {
+    const r = model.forward(pixelValues, { outputHiddenStates: true });
+    r.featureMaps.forEach((f, i) => out.set(`feature_maps.${i}`, f));
+    addHidden(r.hiddenStates);
+  } else if (model instanceof ConvNextModel) {
+    const r = model.forward(pixelValues, { outputHiddenStates: true });
+    out.set("pooler_output", r.poolerOutput).set("last_hidden_state", r.lastHiddenState);
+    addHidden(r.hiddenStates);
+  }
+  return out;
+}
+
+/** Asserts every expected output (except the inputs) is produced within tolerance; returns the worst ratios. */
+export function expectParity(name: string, actual: Map<string, Tensor>, only?: (key: string) => boolean) {
+  const expected = readTensors(fixture(name, "expected.safetensors"));
+  let worst = { key: "", ratio: 0, relative: 0 };
+  for (const [key, e] of expected) {
+    if (key === "pixel_values" || key === "labels" || (only && !only(key))) continue;
+    const a = actual.get(key);
+    expect(a, `${name}: output ${key} missing`).toBeDefined();
+    expect(a!.size, `${name}: ${key} size`).toBe(e.size);
+    if (key !== "loss") expect(a!.shape, `${name}: ${key} shape`).toEqual(e.shape);
+    const ratio = toleranceRatio(a!.data, e.data);
+    expect(ratio, `${name}: ${key} max|diff| / tolerance`).toBeLessThanOrEqual(1);
+    if (ratio > worst.ratio) worst = { key, ratio, relative: relativeToMax(a!.data, e.data) };
+  }
+  return worst;
+}
