@@ -2,6 +2,7 @@
 // and APPn segments between scans, one entropy decoder per scan, and the end-of-image rules that decide whether
 // Pillow (libjpeg behind a suspending data source) accepts the file.
 
+import { ArithmeticDecoder } from "./arithmetic.js";
 import { BitReader } from "./bitreader.js";
 import { JpegError, TRUNCATED } from "./error.js";
 import type { Frame, Scan } from "./frame.js";
@@ -17,7 +18,6 @@ import {
   readScanHeader,
   readUint16,
   skipBytes,
-  type ArithConditioning,
   type Cursor,
   type HuffmanSpec,
 } from "./markers.js";
@@ -51,20 +51,6 @@ function startsWith(data: Uint8Array, offset: number, end: number, text: string)
   return true;
 }
 
-/** Everything a scan decoder needs from the state machine. */
-export interface ScanContext {
-  frame: Frame;
-  scan: Scan;
-  reader: BitReader;
-  restartInterval: number;
-  conditioning: ArithConditioning;
-  progression: Progression;
-  /** Consume the restart marker expected before the next MCU (libjpeg's read_restart_marker + resync). */
-  readRestartMarker: () => void;
-}
-
-export type ScanDecoderFactory = (ctx: ScanContext) => McuDecoder;
-
 export class JpegDecoder {
   private readonly cur: Cursor;
   private readonly quant: (Uint16Array | null)[] = [null, null, null, null];
@@ -87,7 +73,6 @@ export class JpegDecoder {
   constructor(
     data: Uint8Array,
     private readonly options: DecodeOptions,
-    private readonly arithmeticFactory: ScanDecoderFactory | null,
   ) {
     this.cur = { data, pos: 0, source: options.source };
   }
@@ -268,19 +253,18 @@ export class JpegDecoder {
     }
     const reader = new BitReader(this.cur.data, this.cur.pos, this.options.allowTruncated, this.options.source);
     this.nextRestart = 0;
-    const ctx: ScanContext = {
-      frame,
-      scan,
-      reader,
-      restartInterval: this.restartInterval,
-      conditioning: this.conditioning,
-      progression,
-      readRestartMarker: () => this.readRestartMarker(reader),
-    };
+    const restart = (): void => this.readRestartMarker(reader);
     let decoder: McuDecoder;
     if (frame.arithmetic) {
-      if (!this.arithmeticFactory) this.fail("arithmetic coding is not supported");
-      decoder = this.arithmeticFactory(ctx);
+      decoder = new ArithmeticDecoder(
+        reader,
+        scan,
+        frame.progressive,
+        layout.blockComponent,
+        this.conditioning,
+        restart,
+        this.options.source,
+      );
     } else if (frame.progressive) {
       const tables =
         scan.ss !== 0
@@ -293,15 +277,13 @@ export class JpegDecoder {
         scan,
         layout.blockComponent,
         tables,
-        () => this.readRestartMarker(reader),
+        restart,
         this.options.source,
       );
     } else {
       const dc = scan.dcTableSlots.map((slot) => this.huffmanTable(this.dcSpecs, slot, true));
       const ac = scan.acTableSlots.map((slot) => this.huffmanTable(this.acSpecs, slot, false));
-      decoder = new SequentialHuffmanDecoder(reader, scan, layout.blockComponent, dc, ac, () =>
-        this.readRestartMarker(reader),
-      );
+      decoder = new SequentialHuffmanDecoder(reader, scan, layout.blockComponent, dc, ac, restart);
     }
     decodeScanMcus(frame, scan, this.restartInterval, decoder, () => reader.insufficient, progression);
     // Bits left in the buffer are dropped; a marker met while filling it is the next one to process.

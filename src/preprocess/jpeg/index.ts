@@ -19,11 +19,11 @@ export interface JpegDecodeOptions {
 
 export function decodeJpeg(bytes: Uint8Array, options: JpegDecodeOptions = {}): DecodedImage {
   const source = options.source ?? "<jpeg>";
-  const decoder = new JpegDecoder(
-    bytes,
-    { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, source, allowTruncated: options.allowTruncated ?? false },
-    null,
-  );
+  const decoder = new JpegDecoder(bytes, {
+    maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+    source,
+    allowTruncated: options.allowTruncated ?? false,
+  });
   const parsed = decoder.decode();
   const { frame } = parsed;
   const space = colorSpaceOf(frame, parsed.sawJfif, parsed.adobeTransform);
