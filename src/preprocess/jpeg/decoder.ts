@@ -5,7 +5,7 @@
 import { ArithmeticDecoder } from "./arithmetic.js";
 import { BitReader } from "./bitreader.js";
 import { JpegError, TRUNCATED } from "./error.js";
-import type { Frame, Scan } from "./frame.js";
+import type { Frame } from "./frame.js";
 import { buildHuffmanTable, standardHuffmanSpecs, type HuffmanTable } from "./huffman.js";
 import {
   defaultConditioning,
