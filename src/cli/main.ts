@@ -5,6 +5,7 @@ import { CliError, type Command } from "./command.js";
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   forward: async () => (await import("./forward.js")).default,
+  compare: async () => (await import("./compare.js")).default,
 };
 
 function usage(): string {
