@@ -1,0 +1,167 @@
+// A local stand-in for the Hugging Face hub on 127.0.0.1 (random ports), answering like the real one:
+// HEAD/GET /{repo}/resolve/{revision}/{file} with X-Repo-Commit and ETag (git blob sha1, quoted) for small
+// files; LFS files answer 302 to a CDN on ANOTHER origin with X-Linked-Etag (sha256) / X-Linked-Size;
+// 404 with X-Error-Code EntryNotFound / RepoNotFound / RevisionNotFound; 401 without the token on a
+// private repo; Range requests (206); and, on request, a connection cut after N bytes.
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface HubFile {
+  bytes: Uint8Array;
+  lfs: boolean;
+}
+
+export interface HubRepo {
+  commit: string;
+  /** branch/tag -> commit (the commit itself always resolves). */
+  refs: Record<string, string>;
+  files: Record<string, HubFile>;
+  /** Requests need `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+export interface LoggedRequest {
+  server: "hub" | "cdn";
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  range: string | undefined;
+}
+
+export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+export const gitBlobSha1 = (b: Uint8Array) => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex");
+
+export class FakeHub {
+  readonly log: LoggedRequest[] = [];
+  /** path -> remaining cuts: the next GETs of this CDN blob / file stop after `afterBytes`. */
+  readonly cuts = new Map<string, { times: number; afterBytes: number }>();
+  /** Lie about sizes / contents, to test the checks. */
+  sizeLie = 0;
+  corrupt = false;
+  hubUrl = "";
+  cdnUrl = "";
+  private hub: Server;
+  private cdn: Server;
+  private blobs = new Map<string, Uint8Array>();
+
+  constructor(readonly repos: Record<string, HubRepo>) {
+    for (const repo of Object.values(repos)) {
+      for (const f of Object.values(repo.files)) if (f.lfs) this.blobs.set(sha256(f.bytes), f.bytes);
+    }
+    this.hub = createServer((req, res) => this.handleHub(req, res));
+    this.cdn = createServer((req, res) => this.handleCdn(req, res));
+  }
+
+  async start(): Promise<this> {
+    const listen = (s: Server) =>
+      new Promise<string>((resolve) =>
+        s.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)),
+      );
+    this.hubUrl = await listen(this.hub);
+    this.cdnUrl = await listen(this.cdn);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const close = (s: Server) =>
+      new Promise<void>((resolve) => {
+        s.closeAllConnections();
+        s.close(() => resolve());
+      });
+    await Promise.all([close(this.hub), close(this.cdn)]);
+  }
+
+  private record(server: "hub" | "cdn", req: IncomingMessage) {
+    this.log.push({
+      server,
+      method: req.method ?? "",
+      url: req.url ?? "",
+      authorization: req.headers.authorization,
+      range: req.headers.range,
+    });
+  }
+
+  private handleHub(req: IncomingMessage, res: ServerResponse) {
+    this.record("hub", req);
+    const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(req.url ?? "");
+    if (!m) return this.fail(res, 404, null);
+    const [, repoId, rawRevision, rawFile] = m;
+    // A renamed repository: a relative redirect to its new name, followed by HEAD and GET alike.
+    if (repoId === "old-org/tiny") {
+      res.writeHead(307, { Location: `/org/tiny/resolve/${rawRevision}/${rawFile}` });
+      return res.end();
+    }
+    const repo = this.repos[repoId];
+    if (!repo) return this.fail(res, 401, "RepoNotFound", "Repository not found");
+    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+      return this.fail(res, req.headers.authorization ? 403 : 401, null, "Access to this repo is restricted");
+    }
+    const revision = decodeURIComponent(rawRevision);
+    const commit = revision === repo.commit ? repo.commit : repo.refs[revision];
+    if (!commit) return this.fail(res, 404, "RevisionNotFound", "Invalid rev id");
+    const file = rawFile.split("/").map(decodeURIComponent).join("/");
+    const entry = repo.files[file];
+    if (!entry) return this.fail(res, 404, "EntryNotFound", "Entry not found", commit);
+    if (entry.lfs) {
+      const sha = sha256(entry.bytes);
+      res.writeHead(302, {
+        Location: `${this.cdnUrl}/blobs/${sha}?signature=abc`,
+        "X-Repo-Commit": commit,
+        "X-Linked-Etag": `"${sha}"`,
+        "X-Linked-Size": String(entry.bytes.length + this.sizeLie),
+        ETag: `W/"${gitBlobSha1(entry.bytes)}"`,
+      });
+      return res.end();
+    }
+    this.send(req, res, entry.bytes, { "X-Repo-Commit": commit, ETag: `"${gitBlobSha1(entry.bytes)}"` }, req.url!);
+  }
+
+  private handleCdn(req: IncomingMessage, res: ServerResponse) {
+    this.record("cdn", req);
+    const m = /^\/blobs\/([0-9a-f]{64})/.exec(req.url ?? "");
+    const bytes = m ? this.blobs.get(m[1]) : undefined;
+    if (!bytes) return this.fail(res, 404, null);
+    this.send(req, res, bytes, {}, `/blobs/${m![1]}`);
+  }
+
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    full: Uint8Array,
+    headers: Record<string, string>,
+    key: string,
+  ) {
+    let body = this.corrupt ? full.map((b, i) => (i === 7 ? b ^ 1 : b)) : full;
+    let status = 200;
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+    if (range) {
+      const start = Number(range[1]);
+      if (start >= full.length) {
+        res.writeHead(416, { "Content-Range": `bytes */${full.length}` });
+        return res.end();
+      }
+      headers["Content-Range"] = `bytes ${start}-${full.length - 1}/${full.length}`;
+      body = body.subarray(start);
+      status = 206;
+    }
+    res.writeHead(status, { ...headers, "Content-Length": String(body.length), "Accept-Ranges": "bytes" });
+    if (req.method === "HEAD") return res.end();
+    const cut = this.cuts.get(key);
+    if (cut && cut.times > 0 && body.length > cut.afterBytes) {
+      cut.times--;
+      res.write(body.subarray(0, cut.afterBytes), () => setTimeout(() => req.socket.destroy(), 20));
+      return;
+    }
+    res.end(Buffer.from(body));
+  }
+
+  private fail(res: ServerResponse, status: number, code: string | null, message?: string, commit?: string) {
+    const headers: Record<string, string> = {};
+    if (code) headers["X-Error-Code"] = code;
+    if (message) headers["X-Error-Message"] = message;
+    if (commit) headers["X-Repo-Commit"] = commit;
+    res.writeHead(status, headers);
+    res.end();
+  }
+}
