@@ -3,6 +3,7 @@
 // offending global, and its payload (`touch /tmp/PWNED-convnext`) never runs.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { loadPretrained } from "../src/index.js";
 import { UnsafePickleError } from "../src/io/pickle.js";
 import { readTorchBin } from "../src/io/torch-bin.js";
 
@@ -59,6 +60,12 @@ describe("malicious pytorch_model.bin files are refused", () => {
       expect((err as UnsafePickleError).qualname).toBe(name);
       expect(err.message).toContain(`global "${module}.${name}"`);
       expect(err.message).toContain(c.dir);
+      expect(existsSync(PWNED)).toBe(false);
+    });
+
+    test(`${c.name}: fromPretrained(dir) refuses it too (format chosen like from_pretrained, every shard read)`, async () => {
+      const [module, name] = c.dangerousGlobal.split(" ");
+      await expect(loadPretrained(c.dir, { onWarning: () => {} })).rejects.toThrow(`global "${module}.${name}"`);
       expect(existsSync(PWNED)).toBe(false);
     });
   }
