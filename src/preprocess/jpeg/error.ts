@@ -1,8 +1,11 @@
-// Every JPEG failure is a JpegError whose message starts with the file name, so a batch run says which file is bad.
+// Every JPEG failure is a JpegError (an ImageDecodeError) whose message starts with the file name, so a batch run
+// says which file is bad.
 
-export class JpegError extends Error {
-  constructor(source: string, message: string) {
-    super(`${source}: ${message}`);
+import { ImageDecodeError } from "../errors.js";
+
+export class JpegError extends ImageDecodeError {
+  constructor(source: string, reason: string) {
+    super(source, reason);
     this.name = "JpegError";
   }
 }

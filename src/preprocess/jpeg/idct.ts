@@ -1,6 +1,6 @@
 // libjpeg's accurate integer inverse DCT (JDCT_ISLOW, jidctint.c): the Loeffler-Ligtenberg-Moschytz algorithm in
 // 13-bit fixed point with 2 extra bits kept between the column and row passes. Every rounding step matches, so
-// the output samples are bit-identical to libjpeg-turbo's (whose SIMD versions are exact equivalents).
+// the output samples are bit-identical to libjpeg-turbo's.
 
 const CONST_BITS = 13;
 const PASS1_BITS = 2;
@@ -17,23 +17,30 @@ const FIX_2_053119869 = 16819;
 const FIX_2_562915447 = 20995;
 const FIX_3_072711026 = 25172;
 
-/**
- * libjpeg's post-IDCT range limit (jdmaster.c prepare_range_limit_table) indexed by (value & 1023): value + 128
- * clamped to 0..255 for -512..511, wrapping beyond that like the C table.
- */
-export const RANGE_LIMIT = (() => {
-  const table = new Uint8Array(1024);
-  for (let i = 0; i < 1024; i++) {
-    const x = i < 512 ? i : i - 1024;
-    table[i] = x < -384 ? 0 : Math.max(0, Math.min(255, x + 128));
-  }
-  return table;
-})();
+/** Wrap to int16, like a 16-bit SIMD add or multiply. */
+function wrap16(x: number): number {
+  return (x << 16) >> 16;
+}
+
+/** Saturate to int16, like packssdw. */
+function sat16(x: number): number {
+  return x < -32768 ? -32768 : x > 32767 ? 32767 : x;
+}
+
+/** Saturate to int8 (packsswb) and re-centre: the sample the SIMD IDCT stores. */
+function sample(x: number): number {
+  return x < -128 ? 0 : x > 127 ? 255 : x + 128;
+}
 
 /**
  * One 8x8 block: coefficients (natural order) times the quantization table, inverse-transformed into `out`.
  * out: samples, row stride `stride`, block's top-left at `outOffset`; coefs: Int16Array at `coefOffset` (64 values);
  * quant: 64 multipliers; workspace: Int32Array(64), reused between calls.
+ *
+ * The arithmetic is that of libjpeg-turbo's x86-64 SIMD ISLOW (jidctint-avx2.asm), which is what Pillow runs
+ * on the reference machine: identical to jidctint.c for every sane block, but with 16-bit lanes, so on extreme
+ * (corrupt or adversarial) coefficients the dequantized values and a few sums wrap to 16 bits and the results
+ * saturate instead of wrapping through libjpeg's range-limit table.
  */
 export function idctIslow(
   out: Uint8Array,
@@ -45,72 +52,31 @@ export function idctIslow(
   workspace: Int32Array,
 ): void {
   const ws = workspace;
-  // Pass 1: columns, results scaled up by 2**PASS1_BITS.
-  for (let col = 0; col < 8; col++) {
-    const c = coefOffset + col;
-    const d1 = coefs[c + 8];
-    const d2 = coefs[c + 16];
-    const d3 = coefs[c + 24];
-    const d4 = coefs[c + 32];
-    const d5 = coefs[c + 40];
-    const d6 = coefs[c + 48];
-    const d7 = coefs[c + 56];
-    if ((d1 | d2 | d3 | d4 | d5 | d6 | d7) === 0) {
-      const dc = (coefs[c] * quant[col]) << PASS1_BITS;
+  // Pass 1: columns, results scaled up by 2**PASS1_BITS. With rows 1..7 all zero the SIMD code shifts the
+  // dequantized first row in 16 bits (wrapping); otherwise every column goes through the full transform.
+  let acRows = 0;
+  for (let i = coefOffset + 8; i < coefOffset + 64; i++) acRows |= coefs[i];
+  if (acRows === 0) {
+    for (let col = 0; col < 8; col++) {
+      const dc = wrap16(wrap16(coefs[coefOffset + col] * quant[col]) << PASS1_BITS);
       for (let r = 0; r < 64; r += 8) ws[r + col] = dc;
-      continue;
     }
-    let z2 = d2 * quant[col + 16];
-    let z3 = d6 * quant[col + 48];
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 + z3 * -FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    z2 = coefs[c] * quant[col];
-    z3 = d4 * quant[col + 32];
-    let tmp0 = (z2 + z3) << CONST_BITS;
-    let tmp1 = (z2 - z3) << CONST_BITS;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-
-    tmp0 = d7 * quant[col + 56];
-    tmp1 = d5 * quant[col + 40];
-    tmp2 = d3 * quant[col + 24];
-    tmp3 = d1 * quant[col + 8];
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-
-    const round = 1 << (CONST_BITS - PASS1_BITS - 1);
-    const shift = CONST_BITS - PASS1_BITS;
-    ws[col] = (tmp10 + tmp3 + round) >> shift;
-    ws[col + 56] = (tmp10 - tmp3 + round) >> shift;
-    ws[col + 8] = (tmp11 + tmp2 + round) >> shift;
-    ws[col + 48] = (tmp11 - tmp2 + round) >> shift;
-    ws[col + 16] = (tmp12 + tmp1 + round) >> shift;
-    ws[col + 40] = (tmp12 - tmp1 + round) >> shift;
-    ws[col + 24] = (tmp13 + tmp0 + round) >> shift;
-    ws[col + 32] = (tmp13 - tmp0 + round) >> shift;
+  } else {
+    for (let col = 0; col < 8; col++) {
+      const c = coefOffset + col;
+      const d0 = wrap16(coefs[c] * quant[col]);
+      const d1 = wrap16(coefs[c + 8] * quant[col + 8]);
+      const d2 = wrap16(coefs[c + 16] * quant[col + 16]);
+      const d3 = wrap16(coefs[c + 24] * quant[col + 24]);
+      const d4 = wrap16(coefs[c + 32] * quant[col + 32]);
+      const d5 = wrap16(coefs[c + 40] * quant[col + 40]);
+      const d6 = wrap16(coefs[c + 48] * quant[col + 48]);
+      const d7 = wrap16(coefs[c + 56] * quant[col + 56]);
+      transform1d(ws, col, 8, d0, d1, d2, d3, d4, d5, d6, d7, CONST_BITS - PASS1_BITS);
+    }
   }
-
-  // Pass 2: rows, descaled by 2**(PASS1_BITS + 3) and range-limited to samples.
-  const shift = CONST_BITS + PASS1_BITS + 3;
-  const round = 1 << (shift - 1);
+  // Pass 2: rows, descaled by 2**(PASS1_BITS + 3), saturated to samples.
+  const tmp = ROW_OUT;
   for (let row = 0; row < 64; row += 8) {
     const o = outOffset + (row >> 3) * stride;
     const w0 = ws[row];
@@ -122,45 +88,60 @@ export function idctIslow(
     const w6 = ws[row + 6];
     const w7 = ws[row + 7];
     if ((w1 | w2 | w3 | w4 | w5 | w6 | w7) === 0) {
-      const v = RANGE_LIMIT[((w0 + (1 << (PASS1_BITS + 2))) >> (PASS1_BITS + 3)) & 1023];
-      out.fill(v, o, o + 8);
+      out.fill(sample((w0 + (1 << (PASS1_BITS + 2))) >> (PASS1_BITS + 3)), o, o + 8);
       continue;
     }
-    let z1 = (w2 + w6) * FIX_0_541196100;
-    let tmp2 = z1 + w6 * -FIX_1_847759065;
-    let tmp3 = z1 + w2 * FIX_0_765366865;
-    let tmp0 = (w0 + w4) << CONST_BITS;
-    let tmp1 = (w0 - w4) << CONST_BITS;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-
-    z1 = w7 + w1;
-    let z2 = w5 + w3;
-    let z3 = w7 + w3;
-    let z4 = w5 + w1;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 = w7 * FIX_0_298631336;
-    tmp1 = w5 * FIX_2_053119869;
-    tmp2 = w3 * FIX_3_072711026;
-    tmp3 = w1 * FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-
-    out[o] = RANGE_LIMIT[((tmp10 + tmp3 + round) >> shift) & 1023];
-    out[o + 7] = RANGE_LIMIT[((tmp10 - tmp3 + round) >> shift) & 1023];
-    out[o + 1] = RANGE_LIMIT[((tmp11 + tmp2 + round) >> shift) & 1023];
-    out[o + 6] = RANGE_LIMIT[((tmp11 - tmp2 + round) >> shift) & 1023];
-    out[o + 2] = RANGE_LIMIT[((tmp12 + tmp1 + round) >> shift) & 1023];
-    out[o + 5] = RANGE_LIMIT[((tmp12 - tmp1 + round) >> shift) & 1023];
-    out[o + 3] = RANGE_LIMIT[((tmp13 + tmp0 + round) >> shift) & 1023];
-    out[o + 4] = RANGE_LIMIT[((tmp13 - tmp0 + round) >> shift) & 1023];
+    transform1d(tmp, 0, 1, w0, w1, w2, w3, w4, w5, w6, w7, CONST_BITS + PASS1_BITS + 3);
+    for (let i = 0; i < 8; i++) out[o + i] = sample(tmp[i]);
   }
+}
+
+const ROW_OUT = new Int32Array(8);
+
+/**
+ * The 8-point LLM inverse transform of one column (step 8) or row (step 1) of 16-bit inputs, descaled by
+ * `shift` with rounding and saturated to int16. Sums of two inputs wrap to 16 bits as the SIMD code's paddw does;
+ * everything else is exact 32-bit arithmetic (pmaddwd), so for in-range data this is exactly jidctint.c.
+ */
+function transform1d(
+  dst: Int32Array,
+  at: number,
+  step: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  d4: number,
+  d5: number,
+  d6: number,
+  d7: number,
+  shift: number,
+): void {
+  const round = 1 << (shift - 1);
+  // Even part.
+  const tmp3e = d2 * (FIX_0_541196100 + FIX_0_765366865) + d6 * FIX_0_541196100;
+  const tmp2e = d2 * FIX_0_541196100 + d6 * (FIX_0_541196100 - FIX_1_847759065);
+  const tmp0e = wrap16(d0 + d4) * (1 << CONST_BITS);
+  const tmp1e = wrap16(d0 - d4) * (1 << CONST_BITS);
+  const tmp10 = tmp0e + tmp3e;
+  const tmp13 = tmp0e - tmp3e;
+  const tmp11 = tmp1e + tmp2e;
+  const tmp12 = tmp1e - tmp2e;
+  // Odd part.
+  const z3 = wrap16(d7 + d3);
+  const z4 = wrap16(d5 + d1);
+  const z3s = z3 * (FIX_1_175875602 - FIX_1_961570560) + z4 * FIX_1_175875602;
+  const z4s = z3 * FIX_1_175875602 + z4 * (FIX_1_175875602 - FIX_0_390180644);
+  const tmp0 = d7 * (FIX_0_298631336 - FIX_0_899976223) + d1 * -FIX_0_899976223 + z3s;
+  const tmp1 = d5 * (FIX_2_053119869 - FIX_2_562915447) + d3 * -FIX_2_562915447 + z4s;
+  const tmp2 = d5 * -FIX_2_562915447 + d3 * (FIX_3_072711026 - FIX_2_562915447) + z3s;
+  const tmp3 = d7 * -FIX_0_899976223 + d1 * (FIX_1_501321110 - FIX_0_899976223) + z4s;
+  dst[at] = sat16((tmp10 + tmp3 + round) >> shift);
+  dst[at + 7 * step] = sat16((tmp10 - tmp3 + round) >> shift);
+  dst[at + step] = sat16((tmp11 + tmp2 + round) >> shift);
+  dst[at + 6 * step] = sat16((tmp11 - tmp2 + round) >> shift);
+  dst[at + 2 * step] = sat16((tmp12 + tmp1 + round) >> shift);
+  dst[at + 5 * step] = sat16((tmp12 - tmp1 + round) >> shift);
+  dst[at + 3 * step] = sat16((tmp13 + tmp0 + round) >> shift);
+  dst[at + 4 * step] = sat16((tmp13 - tmp0 + round) >> shift);
 }

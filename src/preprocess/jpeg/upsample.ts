@@ -3,6 +3,7 @@
 // replication when a 2:1 component is at most 2 samples wide or for other integral ratios. Rows above the first
 // and below the last sample row repeat that row, as jdmainct.c's context pointers do.
 
+import { JpegError } from "./error.js";
 import type { Component } from "./frame.js";
 
 type Method = "full" | "h2v1Fancy" | "h1v2Fancy" | "h2v2Fancy" | "box";
@@ -36,7 +37,7 @@ export class ComponentRows {
     else if (h === maxH && v * 2 === maxV) this.method = "h1v2Fancy";
     else if (h * 2 === maxH && v * 2 === maxV) this.method = width > 2 ? "h2v2Fancy" : "box";
     else if (maxH % h === 0 && maxV % v === 0) this.method = "box";
-    else throw new Error(`${source}: fractional sampling not implemented yet (${h}x${v} in ${maxH}x${maxV})`);
+    else throw new JpegError(source, `fractional sampling not implemented yet (${h}x${v} in ${maxH}x${maxV})`);
     // Fancy h2 filters write 2 * width samples; box writes hExpand * width: both cover outWidth.
     this.buffer = new Uint8Array(Math.max(outWidth, width * this.hExpand) + 16);
     this.colsum = new Int32Array(width);
