@@ -78,30 +78,44 @@ describe("convnext forward: parity", () => {
   });
 });
 
-describe("convnext forward: full-size convnext-tiny-224 with generated weights", () => {
-  it("loads 28.6M parameters and produces 1000 finite logits", () => {
-    const dir = join(tmp, "tiny-224");
+describe("convnext forward: full-size architectures with generated weights", () => {
+  const architectures: Array<[string, object, number, number[]]> = [
+    [
+      "convnext-tiny-224 (28.6M parameters)",
+      { architectures: ["ConvNextForImageClassification"], hidden_sizes: [96, 192, 384, 768], depths: [3, 3, 9, 3] },
+      28_589_128,
+      [1, 768, 7, 7],
+    ],
+    [
+      "convnextv2-atto (3.7M parameters, GRN)",
+      {
+        architectures: ["ConvNextV2ForImageClassification"],
+        model_type: "convnextv2",
+        hidden_sizes: [40, 80, 160, 320],
+        depths: [2, 2, 6, 2],
+      },
+      3_708_400,
+      [1, 320, 7, 7],
+    ],
+  ];
+  it.each(architectures)("%s loads and produces 1000 finite logits", (name, config, params, lastShape) => {
+    const dir = join(tmp, name.split(" ")[0]);
     spawnSync("mkdir", ["-p", dir]);
-    const config = {
-      architectures: ["ConvNextForImageClassification"],
-      hidden_sizes: [96, 192, 384, 768],
-      depths: [3, 3, 9, 3],
-      num_labels: 1000,
-    };
-    writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config, num_labels: 1000 }));
     const gen = spawnSync(
       process.execPath,
       ["tools/make_weights.mjs", "--config", join(dir, "config.json"), "--out", join(dir, "model.safetensors")],
       { encoding: "utf8" },
     );
     expect(gen.status, gen.stderr).toBe(0);
+    expect(gen.stdout + gen.stderr).toContain(`${params} params`);
     const input = writeInput(join(dir, "in.safetensors"), [1, 3, 224, 224]);
     const out = join(dir, "out.safetensors");
     const r = convnext("forward", "--model", dir, "--input", input, "--output", out, "--hidden-states");
     expect(r.code, r.stderr).toBe(0);
     const got = readTensors(out);
     expect(got.get("logits")!.shape).toEqual([1, 1000]);
-    expect(got.get("hidden_states.4")!.shape).toEqual([1, 768, 7, 7]);
+    expect(got.get("hidden_states.4")!.shape).toEqual(lastShape);
     expect(got.get("logits")!.data.every(Number.isFinite)).toBe(true);
   });
 });
@@ -189,5 +203,23 @@ describe("convnext forward: bad input", () => {
   it("a missing model directory and a missing option", () => {
     expectFailure(["--model", join(tmp, "nope"), "--input", input()], /nope\/config\.json: not found/);
     expectFailure(["--input", input()], /missing required option --model/, 2);
+  });
+});
+
+describe("convnext compare", () => {
+  it("passes within tolerance and fails (exit 1) outside it or on a missing tensor", () => {
+    const a = join(tmp, "cmp-a.safetensors");
+    const b = join(tmp, "cmp-b.safetensors");
+    writeFileSync(a, serializeSafetensors([["x", Tensor.from([1, 2, 100], [3])]]));
+    writeFileSync(b, serializeSafetensors([["x", Tensor.from([1, 2, 100.0009], [3])]]));
+    const ok = convnext("compare", a, b);
+    expect(ok.stdout).toMatch(/ok {3}x \[3\] max\|diff\|=9\.\d+e-4 max\|expected\|=1\.000e\+2 tol=1\.00e-3/);
+    expect(ok.code).toBe(0);
+    const strict = convnext("compare", a, b, "--rtol", "0");
+    expect(strict.stdout).toMatch(/FAIL x/);
+    expect(strict.code).toBe(1);
+    const missing = convnext("compare", a, b, "--names", "x,y");
+    expect(missing.stdout).toMatch(/MISSING y/);
+    expect(missing.code).toBe(1);
   });
 });
