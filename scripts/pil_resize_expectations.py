@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Pillow 9.4 resize expectations for src/preprocess/resize.ts.
 
-Run with Debian 12's Pillow (apt-get install python3-pil python3-numpy):
-    /usr/bin/python3 scripts/pil_resize_expectations.py > test/fixtures/resize/pillow-resize.json
+Run with Debian 12's Pillow (apt-get install python3-pil python3-numpy), from the repository root:
+    /usr/bin/python3 scripts/pil_resize_expectations.py
+It writes test/fixtures/resize/pillow-resize.json and test/fixtures/resize/tiny-3x5-correct.json.
 
 Inputs are generated deterministically (xorshift32 noise and a 2x2 checkerboard whose hard edges make
 BICUBIC/LANCZOS overshoot and clip); test/preprocess-resize.test.ts regenerates the same inputs, resizes them
@@ -13,7 +14,6 @@ does: Image.fromarray(uint8 array) -> img.resize((w, h), resample, reducing_gap=
 import hashlib
 import json
 import random
-import sys
 
 import numpy as np
 import PIL
@@ -105,6 +105,42 @@ def main():
                         }
                     )
                 seed += 1
+    with open("test/fixtures/resize/pillow-resize.json", "w") as out:
+        write_cases(cases, out)
+    with open("test/fixtures/resize/tiny-3x5-correct.json", "w") as out:
+        tiny_correct(out)
+
+
+def tiny_correct(out):
+    """test/fixtures/preprocess/images/tiny_3x5.png (5 wide, 3 high) through the processor steps HF intends.
+
+    HF's infer_channel_dimension_format reads a HxWx3 array with H == 3 as channels-first, so the fixture's
+    expected arrays for this image are garbage; this is the resize + crop done on the real layout with Pillow:
+    shortest_edge 32, crop_pct 0.875 -> short side int(32 / 0.875) = 36, long side int(36 * 5 / 3) = 60,
+    bicubic, centre crop 32x32 at top (36 - 32) // 2 = 2, left (60 - 32) // 2 = 14.
+    """
+    img = Image.open("test/fixtures/preprocess/images/tiny_3x5.png").convert("RGB")
+    arr = np.array(img)
+    assert arr.shape == (3, 5, 3)
+    resized = np.array(Image.fromarray(arr).resize((60, 36), Image.BICUBIC, reducing_gap=None))
+    crop = np.ascontiguousarray(resized[2:34, 14:46])
+    json.dump(
+        {
+            "what": "correct resize + centre crop of tiny_3x5.png (HF misreads it as channels-first)",
+            "producer": "scripts/pil_resize_expectations.py",
+            "pillow": PIL.__version__,
+            "resized_before_crop_hw": [36, 60],
+            "crop_top_left": [2, 14],
+            "shape": list(crop.shape),
+            "resized": crop.reshape(-1).tolist(),
+        },
+        out,
+        separators=(",", ":"),
+    )
+    out.write("\n")
+
+
+def write_cases(cases, out):
     json.dump(
         {
             "what": "sha256 of Pillow's resize of deterministic uint8 images (HxWxC bytes, C-contiguous)",
@@ -115,10 +151,10 @@ def main():
             "count": len(cases),
             "cases": cases,
         },
-        sys.stdout,
+        out,
         separators=(",", ":"),
     )
-    sys.stdout.write("\n")
+    out.write("\n")
 
 
 if __name__ == "__main__":
