@@ -1,0 +1,73 @@
+// `convnext info`: what a model reference holds — architecture, parameter count, checkpoint dtypes,
+// FLOPs at the configured image size, and which files were read.
+
+import type { ConvNextConfig } from "../model/config.js";
+import { parseCommandLine, requireOption, type Command } from "./command.js";
+import { loadModel, parseTask } from "./load-model.js";
+
+const help = `usage: convnext info --model REF [--task TASK]
+
+Prints the architecture, parameter count, checkpoint dtype(s), FLOPs for one image at the configured
+size (config.json image_size, default 224), the checkpoint format and the files used.
+
+FLOPs convention: 2 x multiply-adds of the convolutions and linear layers (stem, downsampling, depthwise
+and pointwise convs, classifier), batch 1; norms, activations, GRN, biases and pooling are not counted.
+The ConvNeXT paper's "FLOPs" are the multiply-adds (4.5 G for convnext-tiny at 224), printed as MACs.
+
+  --model REF     a model directory, or a hub id "org/name[@revision]" (through the HF cache)
+  --task TASK     base | classification | backbone (default: from config.json "architectures")`;
+
+/** Multiply-adds of one forward pass at `size` x `size` (conv and linear layers only). */
+export function countMacs(config: ConvNextConfig, size: number, withClassifier: boolean): number {
+  const { patchSize, numChannels, hiddenSizes, depths } = config;
+  let h = Math.floor(size / patchSize);
+  let w = h;
+  let macs = h * w * hiddenSizes[0] * numChannels * patchSize * patchSize; // patchify stem
+  for (let i = 0; i < depths.length; i++) {
+    const c = hiddenSizes[i];
+    if (i > 0) {
+      // downsampling_layer.1: 2x2 conv, stride 2, from the previous width
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+      macs += h * w * c * hiddenSizes[i - 1] * 4;
+    }
+    // per block: dwconv 7x7 (C), pwconv1 (C -> 4C), pwconv2 (4C -> C)
+    macs += depths[i] * h * w * (c * 49 + c * 4 * c + 4 * c * c);
+  }
+  if (withClassifier) macs += hiddenSizes[hiddenSizes.length - 1] * config.numLabels;
+  return macs;
+}
+
+function giga(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${n}`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, { model: { type: "string" }, task: { type: "string" } });
+  const ref = requireOption(values.model, "--model");
+  const { files, config, checkpoint, model, task } = await loadModel(ref, parseTask(values.task));
+  const params = model.namedParameters().reduce((n, [, p]) => n + p.size, 0);
+  const dtypes = new Map<string, number>();
+  for (const t of checkpoint.tensors.values()) dtypes.set(t.dtype, (dtypes.get(t.dtype) ?? 0) + 1);
+  const withClassifier = task === "classification" && config.numLabels > 0;
+  const macs = countMacs(config, config.imageSize, withClassifier);
+  const commit = files.commit();
+  const lines = [
+    `model:          ${files.name}${commit ? ` (commit ${commit})` : ""}`,
+    `architecture:   ${model.constructor.name} (model_type ${config.modelType}; config.json: ${config.architectures?.join(", ") ?? "-"})`,
+    `stages:         hidden_sizes [${config.hiddenSizes.join(", ")}], depths [${config.depths.join(", ")}], patch_size ${config.patchSize}`,
+    ...(withClassifier ? [`labels:         ${config.numLabels}`] : []),
+    `parameters:     ${params.toLocaleString("en-US")} (${giga(params)})`,
+    `dtype:          ${[...dtypes].map(([d, n]) => `${d} (${n} tensors)`).join(", ")} in the checkpoint; computed in float32`,
+    `image size:     ${config.imageSize} x ${config.imageSize}`,
+    `FLOPs:          ${giga(2 * macs)}FLOPs (= 2 x ${giga(macs)}MACs; convs and linears only, batch 1)`,
+    `format:         ${checkpoint.format}${checkpoint.layout === "tf" ? " (TensorFlow names, mapped to PyTorch)" : ""}`,
+    `files:          ${files.describe("config.json")}`,
+    ...checkpoint.files.map((f) => `                ${files.describe(f)}`),
+  ];
+  console.log(lines.join("\n"));
+  return 0;
+}
+
+const command: Command = { help, run };
+export default command;
