@@ -51,6 +51,21 @@ export function idctIslow(
   quant: Int32Array,
   workspace: Int32Array,
 ): void {
+  if (!idctIslowInRange(out, outOffset, stride, coefs, coefOffset, quant, workspace)) {
+    idctIslowLanes(out, outOffset, stride, coefs, coefOffset, quant, workspace);
+  }
+}
+
+/** The exact 16-bit-lane version, for blocks whose values leave the range where plain arithmetic agrees. */
+function idctIslowLanes(
+  out: Uint8Array,
+  outOffset: number,
+  stride: number,
+  coefs: Int16Array,
+  coefOffset: number,
+  quant: Int32Array,
+  workspace: Int32Array,
+): void {
   const ws = workspace;
   // Pass 1: columns, results scaled up by 2**PASS1_BITS. With rows 1..7 all zero the SIMD code shifts the
   // dequantized first row in 16 bits (wrapping); otherwise every column goes through the full transform.
@@ -144,4 +159,193 @@ function transform1d(
   dst[at + 5 * step] = sat16((tmp12 - tmp1 + round) >> shift);
   dst[at + 3 * step] = sat16((tmp13 + tmp0 + round) >> shift);
   dst[at + 4 * step] = sat16((tmp13 - tmp0 + round) >> shift);
+}
+
+/** Largest magnitude of a pass input for which no 16-bit sum or shift in the SIMD code can wrap. */
+const SAFE = 8191;
+
+/**
+ * The plain jidctint.c arithmetic (per-column and per-row shortcuts), used while every dequantized coefficient
+ * and every intermediate stays within SAFE: there it equals the SIMD lanes exactly. Returns false, having written
+ * nothing, as soon as a value leaves that range.
+ */
+function idctIslowInRange(
+  out: Uint8Array,
+  outOffset: number,
+  stride: number,
+  coefs: Int16Array,
+  coefOffset: number,
+  quant: Int32Array,
+  ws: Int32Array,
+): boolean {
+  for (let col = 0; col < 8; col++) {
+    const c = coefOffset + col;
+    const d0 = coefs[c] * quant[col];
+    if (d0 > SAFE || d0 < -SAFE) return false;
+    if (
+      (coefs[c + 8] | coefs[c + 16] | coefs[c + 24] | coefs[c + 32] | coefs[c + 40] | coefs[c + 48] | coefs[c + 56]) ===
+      0
+    ) {
+      const dc = d0 << PASS1_BITS;
+      ws[col] = dc;
+      ws[col + 8] = dc;
+      ws[col + 16] = dc;
+      ws[col + 24] = dc;
+      ws[col + 32] = dc;
+      ws[col + 40] = dc;
+      ws[col + 48] = dc;
+      ws[col + 56] = dc;
+      continue;
+    }
+    const d1 = coefs[c + 8] * quant[col + 8];
+    const d2 = coefs[c + 16] * quant[col + 16];
+    const d3 = coefs[c + 24] * quant[col + 24];
+    const d4 = coefs[c + 32] * quant[col + 32];
+    const d5 = coefs[c + 40] * quant[col + 40];
+    const d6 = coefs[c + 48] * quant[col + 48];
+    const d7 = coefs[c + 56] * quant[col + 56];
+    if (
+      d1 > SAFE ||
+      d1 < -SAFE ||
+      d2 > SAFE ||
+      d2 < -SAFE ||
+      d3 > SAFE ||
+      d3 < -SAFE ||
+      d4 > SAFE ||
+      d4 < -SAFE ||
+      d5 > SAFE ||
+      d5 < -SAFE ||
+      d6 > SAFE ||
+      d6 < -SAFE ||
+      d7 > SAFE ||
+      d7 < -SAFE
+    ) {
+      return false;
+    }
+    let z1 = (d2 + d6) * FIX_0_541196100;
+    let tmp2 = z1 + d6 * -FIX_1_847759065;
+    let tmp3 = z1 + d2 * FIX_0_765366865;
+    let tmp0 = (d0 + d4) << CONST_BITS;
+    let tmp1 = (d0 - d4) << CONST_BITS;
+    const tmp10 = tmp0 + tmp3;
+    const tmp13 = tmp0 - tmp3;
+    const tmp11 = tmp1 + tmp2;
+    const tmp12 = tmp1 - tmp2;
+    z1 = d7 + d1;
+    let z2 = d5 + d3;
+    let z3 = d7 + d3;
+    let z4 = d5 + d1;
+    const z5 = (z3 + z4) * FIX_1_175875602;
+    tmp0 = d7 * FIX_0_298631336;
+    tmp1 = d5 * FIX_2_053119869;
+    tmp2 = d3 * FIX_3_072711026;
+    tmp3 = d1 * FIX_1_501321110;
+    z1 *= -FIX_0_899976223;
+    z2 *= -FIX_2_562915447;
+    z3 = z3 * -FIX_1_961570560 + z5;
+    z4 = z4 * -FIX_0_390180644 + z5;
+    tmp0 += z1 + z3;
+    tmp1 += z2 + z4;
+    tmp2 += z2 + z3;
+    tmp3 += z1 + z4;
+    const round = 1 << (CONST_BITS - PASS1_BITS - 1);
+    const shift = CONST_BITS - PASS1_BITS;
+    const w0 = (tmp10 + tmp3 + round) >> shift;
+    const w7 = (tmp10 - tmp3 + round) >> shift;
+    const w1 = (tmp11 + tmp2 + round) >> shift;
+    const w6 = (tmp11 - tmp2 + round) >> shift;
+    const w2 = (tmp12 + tmp1 + round) >> shift;
+    const w5 = (tmp12 - tmp1 + round) >> shift;
+    const w3 = (tmp13 + tmp0 + round) >> shift;
+    const w4 = (tmp13 - tmp0 + round) >> shift;
+    if (
+      w0 > SAFE ||
+      w0 < -SAFE ||
+      w1 > SAFE ||
+      w1 < -SAFE ||
+      w2 > SAFE ||
+      w2 < -SAFE ||
+      w3 > SAFE ||
+      w3 < -SAFE ||
+      w4 > SAFE ||
+      w4 < -SAFE ||
+      w5 > SAFE ||
+      w5 < -SAFE ||
+      w6 > SAFE ||
+      w6 < -SAFE ||
+      w7 > SAFE ||
+      w7 < -SAFE
+    ) {
+      return false;
+    }
+    ws[col] = w0;
+    ws[col + 56] = w7;
+    ws[col + 8] = w1;
+    ws[col + 48] = w6;
+    ws[col + 16] = w2;
+    ws[col + 40] = w5;
+    ws[col + 24] = w3;
+    ws[col + 32] = w4;
+  }
+
+  const shift = CONST_BITS + PASS1_BITS + 3;
+  const round = 1 << (shift - 1);
+  for (let row = 0; row < 64; row += 8) {
+    const o = outOffset + (row >> 3) * stride;
+    const w0 = ws[row];
+    const w1 = ws[row + 1];
+    const w2 = ws[row + 2];
+    const w3 = ws[row + 3];
+    const w4 = ws[row + 4];
+    const w5 = ws[row + 5];
+    const w6 = ws[row + 6];
+    const w7 = ws[row + 7];
+    if ((w1 | w2 | w3 | w4 | w5 | w6 | w7) === 0) {
+      const v = sample((w0 + (1 << (PASS1_BITS + 2))) >> (PASS1_BITS + 3));
+      out[o] = v;
+      out[o + 1] = v;
+      out[o + 2] = v;
+      out[o + 3] = v;
+      out[o + 4] = v;
+      out[o + 5] = v;
+      out[o + 6] = v;
+      out[o + 7] = v;
+      continue;
+    }
+    let z1 = (w2 + w6) * FIX_0_541196100;
+    let tmp2 = z1 + w6 * -FIX_1_847759065;
+    let tmp3 = z1 + w2 * FIX_0_765366865;
+    let tmp0 = (w0 + w4) << CONST_BITS;
+    let tmp1 = (w0 - w4) << CONST_BITS;
+    const tmp10 = tmp0 + tmp3;
+    const tmp13 = tmp0 - tmp3;
+    const tmp11 = tmp1 + tmp2;
+    const tmp12 = tmp1 - tmp2;
+    z1 = w7 + w1;
+    let z2 = w5 + w3;
+    let z3 = w7 + w3;
+    let z4 = w5 + w1;
+    const z5 = (z3 + z4) * FIX_1_175875602;
+    tmp0 = w7 * FIX_0_298631336;
+    tmp1 = w5 * FIX_2_053119869;
+    tmp2 = w3 * FIX_3_072711026;
+    tmp3 = w1 * FIX_1_501321110;
+    z1 *= -FIX_0_899976223;
+    z2 *= -FIX_2_562915447;
+    z3 = z3 * -FIX_1_961570560 + z5;
+    z4 = z4 * -FIX_0_390180644 + z5;
+    tmp0 += z1 + z3;
+    tmp1 += z2 + z4;
+    tmp2 += z2 + z3;
+    tmp3 += z1 + z4;
+    out[o] = sample((tmp10 + tmp3 + round) >> shift);
+    out[o + 7] = sample((tmp10 - tmp3 + round) >> shift);
+    out[o + 1] = sample((tmp11 + tmp2 + round) >> shift);
+    out[o + 6] = sample((tmp11 - tmp2 + round) >> shift);
+    out[o + 2] = sample((tmp12 + tmp1 + round) >> shift);
+    out[o + 5] = sample((tmp12 - tmp1 + round) >> shift);
+    out[o + 3] = sample((tmp13 + tmp0 + round) >> shift);
+    out[o + 4] = sample((tmp13 - tmp0 + round) >> shift);
+  }
+  return true;
 }
