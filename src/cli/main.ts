@@ -5,6 +5,8 @@ import { CliError, type Command } from "./command.js";
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   forward: async () => (await import("./forward.js")).default,
+  preprocess: async () => (await import("./preprocess.js")).default,
+  decode: async () => (await import("./decode.js")).default,
   compare: async () => (await import("./compare.js")).default,
   convert: async () => (await import("./convert.js")).default,
   info: async () => (await import("./info.js")).default,

@@ -1,0 +1,52 @@
+// `convnext preprocess`: image files -> the pixel_values tensor transformers would compute, as safetensors.
+
+import { writeFileAtomic } from "../io/files.js";
+import { serializeSafetensors } from "../io/safetensors.js";
+import { ConvNextImageProcessor } from "../preprocess/image-processor.js";
+import { loadImage } from "../preprocess/load-image.js";
+import { parseCommandLine, requireOption, CliError, type Command } from "./command.js";
+import { parseMaxPixels } from "./image-options.js";
+
+const help = `usage: convnext preprocess --model DIR IMG... --output PV.safetensors [options]
+
+Loads each image like transformers' load_image (EXIF orientation applied, converted to RGB) and runs
+ConvNextImageProcessor with DIR/preprocessor_config.json; writes "pixel_values" (float32 [N, 3, H, W]),
+the tensor transformers v4.37.2 gives for the same files.
+
+  --model DIR            directory with preprocessor_config.json
+  --output FILE          safetensors file to write (atomically)
+  --channels-last        write [N, H, W, 3] instead of [N, 3, H, W]
+  --no-exif-transpose    ignore EXIF orientation (what a bare Image.open gives)
+  --max-pixels N         refuse larger images before decoding (default 89478485, Pillow's limit)`;
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      model: { type: "string" },
+      output: { type: "string" },
+      "channels-last": { type: "boolean", default: false },
+      "no-exif-transpose": { type: "boolean", default: false },
+      "max-pixels": { type: "string" },
+    },
+    true,
+  );
+  const modelDir = requireOption(values.model, "--model");
+  const output = requireOption(values.output, "--output");
+  if (positionals.length === 0) throw new CliError("no image files given");
+  const maxPixels = parseMaxPixels(values["max-pixels"]);
+  const processor = await ConvNextImageProcessor.fromPretrained(modelDir);
+  const images = [];
+  for (const path of positionals) {
+    images.push(await loadImage(path, { exifTranspose: !values["no-exif-transpose"], maxPixels }));
+  }
+  const { pixelValues } = processor.preprocess(images, {
+    dataFormat: values["channels-last"] ? "channels_last" : "channels_first",
+  });
+  await writeFileAtomic(output, serializeSafetensors([["pixel_values", pixelValues]]));
+  console.error(`wrote pixel_values [${pixelValues.shape.join(", ")}] to ${output}`);
+  return 0;
+}
+
+const command: Command = { help, run };
+export default command;
