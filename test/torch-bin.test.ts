@@ -154,6 +154,69 @@ describe("hand-built checkpoints", () => {
   });
 });
 
+describe("zip entries", () => {
+  test("a deflated entry (a re-zipped checkpoint) inflates and is CRC-checked", async () => {
+    const { deflateRawSync } = await import("node:zlib");
+    const stored = torchZip(statePickle([]), [], "archive");
+    const zip = openZip(stored, "z");
+    const pkl = await zip.read("archive/data.pkl");
+    // rebuild the archive with data.pkl deflated (method 8)
+    const deflated = new Uint8Array(deflateRawSync(pkl));
+    const entry = zip.entries.get("archive/data.pkl")!;
+    const name = new TextEncoder().encode("archive/data.pkl");
+    const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+    const sizes = [...u32(entry.crc32), ...u32(deflated.length), ...u32(pkl.length), name.length, 0];
+    const local = [0x50, 0x4b, 3, 4, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0, ...sizes, 0, 0, ...name];
+    const central = [
+      0x50,
+      0x4b,
+      1,
+      2,
+      20,
+      0,
+      20,
+      0,
+      0,
+      0,
+      8,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...sizes,
+      ...new Array(12).fill(0),
+      ...u32(0),
+      ...name,
+    ];
+    const eocd = [
+      0x50,
+      0x4b,
+      5,
+      6,
+      0,
+      0,
+      0,
+      0,
+      1,
+      0,
+      1,
+      0,
+      ...u32(central.length),
+      ...u32(local.length + deflated.length),
+      0,
+      0,
+    ];
+    const archive = Uint8Array.from([...local, ...deflated, ...central, ...eocd]);
+    const reread = openZip(archive, "deflated.zip");
+    expect(reread.entries.get("archive/data.pkl")!.method).toBe(8);
+    expect(await reread.read("archive/data.pkl")).toEqual(pkl);
+    const corrupt = archive.slice();
+    corrupt[local.length] ^= 0x01; // first deflate byte
+    await expect(openZip(corrupt, "bad.zip").read("archive/data.pkl")).rejects.toThrow(/bad\.zip/);
+  });
+});
+
 describe("corrupt files fail with the file name", () => {
   const good = read(`${FORMATS}/three-stage-patch2/pytorch_model.bin`);
   const legacy = read(`${FORMATS}/three-stage-patch2/legacy-bin/pytorch_model.bin`);
