@@ -2,7 +2,7 @@
 
 import { ImageDecodeError } from "./errors.js";
 import { DEFAULT_MAX_PIXELS, type DecodedImage } from "./image.js";
-import { decodeJpegJs } from "./jpeg-js.js";
+import { decodeJpeg } from "./jpeg/index.js";
 import { decodePng, isPng } from "./png.js";
 
 export interface DecodeOptions {
@@ -38,5 +38,5 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Dec
 
 /** The one place that picks the JPEG decoder. */
 function decodeJpegFile(bytes: Uint8Array, source: string, maxPixels: number): DecodedImage {
-  return decodeJpegJs(bytes, { source, maxPixels });
+  return decodeJpeg(bytes, { source, maxPixels });
 }
