@@ -6,6 +6,14 @@ export * from "./core.js";
 export { directoryFiles } from "./io/local-files.js";
 export { resolveModel, type ResolveOptions, type ResolvedModel } from "./io/hub.js";
 export type { DownloadProgress } from "./io/progress-bar.js";
+export * from "./preprocess/index.js";
+export {
+  classify,
+  ImageClassifier,
+  type ClassificationResult,
+  type ClassifyOptions,
+  type Prediction,
+} from "./classify.js";
 
 // A directory path, or a hub id ("org/name[@revision]") through the Hugging Face cache.
 setModelResolver((ref) => resolveModel(ref));

@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   forward: async () => (await import("./forward.js")).default,
   preprocess: async () => (await import("./preprocess.js")).default,
   decode: async () => (await import("./decode.js")).default,
+  classify: async () => (await import("./classify.js")).default,
   compare: async () => (await import("./compare.js")).default,
   convert: async () => (await import("./convert.js")).default,
   info: async () => (await import("./info.js")).default,

@@ -1,10 +1,13 @@
 // ConvNextImageProcessor of transformers v4.37.2: resize (shortest edge, Pillow), centre crop below 384,
 // rescale, normalize, stack. Pure: `fromPretrained` loads the file-system helper lazily, only when called.
 
+import type { ModelFiles } from "../io/model-files.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { RgbImage } from "./image.js";
 import { toRgbImage, type ImageInput } from "./image-input.js";
 import { isResample, resize, Resample } from "./resize.js";
+
+const PREPROCESSOR_CONFIG = "preprocessor_config.json";
 
 /** IMAGENET_STANDARD_MEAN / _STD: the v4.37.2 class defaults (not what facebook/convnext-* files hold). */
 const IMAGENET_STANDARD_MEAN = [0.5, 0.5, 0.5];
@@ -105,10 +108,25 @@ export class ConvNextImageProcessor {
     });
   }
 
-  /** Reads DIR/preprocessor_config.json (Node only; loads the file helper on demand). */
-  static async fromPretrained(dir: string): Promise<ConvNextImageProcessor> {
+  /**
+   * Reads preprocessor_config.json from a model's files (any ModelFiles: hub cache, memory, fetch) or, given a
+   * string, from that local directory (Node only; the file helper is loaded on demand).
+   */
+  static async fromPretrained(dirOrFiles: string | ModelFiles): Promise<ConvNextImageProcessor> {
+    if (typeof dirOrFiles !== "string") {
+      const name = dirOrFiles.describe(PREPROCESSOR_CONFIG);
+      const bytes = await dirOrFiles.read(PREPROCESSOR_CONFIG);
+      if (!bytes) throw new Error(`${name}: not found (a ConvNeXT image processor needs preprocessor_config.json)`);
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (e) {
+        throw new Error(`${name}: invalid JSON (${(e as Error).message})`);
+      }
+      return ConvNextImageProcessor.fromConfig(json, name);
+    }
     const { readJson } = await import("../io/files.js");
-    const path = `${dir.replace(/\/+$/, "")}/preprocessor_config.json`;
+    const path = `${dirOrFiles.replace(/\/+$/, "")}/${PREPROCESSOR_CONFIG}`;
     return ConvNextImageProcessor.fromConfig(await readJson(path), path);
   }
 
@@ -153,13 +171,28 @@ export class ConvNextImageProcessor {
   preprocess(images: ImageInput | ImageInput[], options: PreprocessOptions = {}): { pixelValues: Tensor } {
     const list = Array.isArray(images) ? images : [images];
     if (list.length === 0) throw new Error("ConvNextImageProcessor.preprocess: no images");
+    return {
+      pixelValues: this.stack(
+        list.map((img, i) => this.prepare(img, `image ${i}`)),
+        options,
+      ),
+    };
+  }
+
+  /** One image to RGB, resized and cropped: the uint8 array that becomes its pixel_values. */
+  prepare(image: ImageInput, what = "image"): RgbImage {
+    return this.resizeAndCrop(toRgbImage(image, what));
+  }
+
+  /** Rescale + normalize + stack already prepared images (all the same size) into pixel_values. */
+  stack(resized: RgbImage[], options: PreprocessOptions = {}): Tensor {
+    if (resized.length === 0) throw new Error("ConvNextImageProcessor.preprocess: no images");
     const dataFormat = options.dataFormat ?? "channels_first";
     if (dataFormat !== "channels_first" && dataFormat !== "channels_last") {
       throw new Error(
         `ConvNextImageProcessor.preprocess: dataFormat must be channels_first or channels_last, got ${String(dataFormat)}`,
       );
     }
-    const resized = list.map((img, i) => this.resizeAndCrop(toRgbImage(img, `image ${i}`)));
     const { width, height } = resized[0];
     resized.forEach((r, i) => {
       if (r.width !== width || r.height !== height) {
@@ -171,7 +204,7 @@ export class ConvNextImageProcessor {
     });
     const lut = this.levelTable();
     const plane = width * height;
-    const out = new Float32Array(list.length * 3 * plane);
+    const out = new Float32Array(resized.length * 3 * plane);
     resized.forEach((r, b) => {
       const base = b * 3 * plane;
       for (let p = 0; p < plane; p++) {
@@ -182,8 +215,9 @@ export class ConvNextImageProcessor {
         }
       }
     });
-    const shape = dataFormat === "channels_first" ? [list.length, 3, height, width] : [list.length, height, width, 3];
-    return { pixelValues: new Tensor(out, shape) };
+    const shape =
+      dataFormat === "channels_first" ? [resized.length, 3, height, width] : [resized.length, height, width, 3];
+    return new Tensor(out, shape);
   }
 }
 
