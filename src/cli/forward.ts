@@ -3,21 +3,20 @@
 
 import { writeFileAtomic, readBytes } from "../io/files.js";
 import { parseSafetensors, rawToTensor, serializeSafetensors } from "../io/safetensors.js";
-import { directoryFiles } from "../io/local-files.js";
 import { ConvNextBackbone } from "../model/backbone.js";
 import { ConvNextForImageClassification } from "../model/classification.js";
 import type { Labels } from "../model/loss.js";
-import { loadPretrained, type Task } from "../model/pretrained.js";
 import { isFloatDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
+import { parseCommandLine, requireOption, type Command } from "./command.js";
+import { loadModel, parseTask } from "./load-model.js";
 
-const help = `usage: convnext forward --model DIR --input IN.safetensors --output OUT.safetensors [options]
+const help = `usage: convnext forward --model REF --input IN.safetensors --output OUT.safetensors [options]
 
 Runs a ConvNeXT / ConvNeXT V2 checkpoint on pixel_values and writes every output, for parity checks
 against transformers (PyTorch).
 
-  --model DIR          model directory with config.json and weights
+  --model REF          model directory, or hub id org/name[@revision] (through the HF cache)
   --input FILE         safetensors with "pixel_values" (float NCHW) and optionally "labels"
                        (integer class ids -> cross-entropy; float -> BCE / MSE, as HF decides)
   --output FILE        safetensors to write (float32), written atomically
@@ -39,13 +38,10 @@ async function run(argv: string[]): Promise<number> {
     "hidden-states": { type: "boolean", default: false },
     "allow-missing-head": { type: "boolean", default: false },
   });
-  const modelDir = requireOption(values.model, "--model");
+  const modelRef = requireOption(values.model, "--model");
   const inputPath = requireOption(values.input, "--input");
   const outputPath = requireOption(values.output, "--output");
-  const task = values.task as Task | undefined;
-  if (task !== undefined && !["base", "classification", "backbone"].includes(task)) {
-    throw new CliError(`--task must be base, classification or backbone, got "${task}"`);
-  }
+  const task = parseTask(values.task);
 
   const input = parseSafetensors(await readBytes(inputPath), inputPath);
   const pixelRaw = input.tensors.get("pixel_values");
@@ -61,11 +57,7 @@ async function run(argv: string[]): Promise<number> {
     labels = isFloatDType(labelsRaw.dtype) ? values : Int32Array.from(values.data);
   }
 
-  const model = await loadPretrained(directoryFiles(modelDir), {
-    task,
-    allowMissingHead: values["allow-missing-head"],
-    onWarning: (m) => console.error(`warning: ${m}`),
-  });
+  const { model } = await loadModel(modelRef, task, { allowMissingHead: values["allow-missing-head"] });
   const outputHiddenStates = values["hidden-states"];
   const outputs: Array<[string, Tensor]> = [];
   const addHidden = (hs?: Tensor[]) => hs?.forEach((h, i) => outputs.push([`hidden_states.${i}`, h]));

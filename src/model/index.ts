@@ -14,6 +14,8 @@ export {
   checkpointTensors,
   createModel,
   loadPretrained,
+  loadPretrainedModel,
+  type PretrainedModel,
   readConfig,
   taskFromConfig,
   type ConvNextAnyModel,

@@ -20,12 +20,6 @@ export interface PretrainedOptions extends LoadWeightsOptions {
   task?: Task;
 }
 
-export interface Pretrained {
-  config: ConvNextConfig;
-  files: ModelFiles;
-  checkpoint: Checkpoint;
-}
-
 export async function readConfig(files: ModelFiles): Promise<ConvNextConfig> {
   const bytes = await files.read("config.json");
   const where = files.describe("config.json");
@@ -60,17 +54,31 @@ export function checkpointTensors(checkpoint: Checkpoint): Map<string, Tensor> {
   return checkpoint.layout === "tf" ? mapTfCheckpoint(tensors) : tensors;
 }
 
-export async function loadPretrained(
+/** Everything from_pretrained read and built, for callers that report on it (CLI info/convert). */
+export interface PretrainedModel {
+  model: ConvNextAnyModel;
+  config: ConvNextConfig;
+  task: Task;
+  files: ModelFiles;
+  checkpoint: Checkpoint;
+}
+
+export async function loadPretrainedModel(
   ref: string | ModelFiles,
   options: PretrainedOptions = {},
-): Promise<ConvNextAnyModel> {
+): Promise<PretrainedModel> {
   const files = await resolveModelFiles(ref);
   const config = await readConfig(files);
   const checkpoint = await readCheckpoint(files);
-  const model = createModel(config, options.task ?? taskFromConfig(config));
+  const task = options.task ?? taskFromConfig(config);
+  const model = createModel(config, task);
   loadWeights(model, checkpointTensors(checkpoint), {
     ...options,
     source: options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", "),
   });
-  return model;
+  return { model, config, task, files, checkpoint };
+}
+
+export async function loadPretrained(ref: string | ModelFiles, options: PretrainedOptions = {}): Promise<ConvNextAnyModel> {
+  return (await loadPretrainedModel(ref, options)).model;
 }
