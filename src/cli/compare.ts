@@ -8,7 +8,8 @@ import { CliError, parseCommandLine, type Command } from "./command.js";
 
 const help = `usage: convnext compare ACTUAL.safetensors EXPECTED.safetensors [--atol 1e-5] [--rtol 1e-5] [--names a,b]
 
-Compares every tensor of EXPECTED (or only --names) with the same-named tensor of ACTUAL:
+Compares every tensor of EXPECTED (or only --names; inputs pixel_values/labels that ACTUAL lacks
+are skipped) with the same-named tensor of ACTUAL:
 a tensor passes when max|actual - expected| <= atol + rtol * max|expected|. Prints one line per
 tensor and the worst ratio; exits 1 if any tensor fails or is missing. 0-d and [1] tensors (loss)
 compare equal in shape.`;
@@ -26,7 +27,11 @@ async function run(argv: string[]): Promise<number> {
   const [actualPath, expectedPath] = positionals;
   const actual = parseSafetensors(await readBytes(actualPath), actualPath).tensors;
   const expected = parseSafetensors(await readBytes(expectedPath), expectedPath).tensors;
-  const names = values.names ? values.names.split(",") : [...expected.keys()];
+  // By default every tensor of EXPECTED, except the model inputs an HF reference file carries along.
+  const inputs = new Set(["pixel_values", "labels"]);
+  const names = values.names
+    ? values.names.split(",")
+    : [...expected.keys()].filter((name) => !(inputs.has(name) && !actual.has(name)));
 
   let failed = 0;
   let worst = { name: "", ratio: 0 };
