@@ -2,6 +2,7 @@
 // max|a - e| <= 1e-5 + 1e-5 * max|e| per tensor.
 import { expect } from "vitest";
 import { ConvNextBackbone, ConvNextForImageClassification, ConvNextModel, loadPretrained } from "../src/index.js";
+import type { ModelFiles } from "../src/io/model-files.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { fixture, readTensors, relativeToMax, toleranceRatio } from "./helpers.js";
 
@@ -14,7 +15,7 @@ export const MODEL_FIXTURES = [
 ];
 
 /** Runs a model on the fixture's pixel_values (and labels) and returns outputs under HF's names. */
-export async function runFixture(name: string, dir = fixture(name)): Promise<Map<string, Tensor>> {
+export async function runFixture(name: string, dir: string | ModelFiles = fixture(name)): Promise<Map<string, Tensor>> {
   const expected = readTensors(fixture(name, "expected.safetensors"));
   const model = await loadPretrained(dir, { onWarning: () => {} });
   const pixelValues = expected.get("pixel_values")!;
