@@ -1,6 +1,6 @@
 // The real-photo fixture (test/fixtures/preprocess-photos): load_image + ConvNextImageProcessor on 40 real
 // files at the convnext-tiny-224 settings and 9 at 384 bilinear, against transformers v4.37.2 + Pillow 9.4.
-// PNGs must be bit-identical; JPEGs go through the interim jpeg-js decoder, so they are counted and reported.
+// PNGs must be bit-identical; JPEG results are counted and reported (the JPEG decoder has its own tests).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,7 +72,7 @@ for (const config of ["config-224-bicubic", "config-384-bilinear"]) {
         let max = 0;
         for (let i = 0; i < w.length; i++) max = Math.max(max, Math.abs(w[i] - got.data[i]));
         if (e.format === "PNG") expect(max, e.path).toBeLessThanOrEqual(1e-6);
-        else console.log(`${config} ${e.path} (jpeg-js): pixel_values max |diff| = ${max.toFixed(4)}`);
+        else console.log(`${config} ${e.path} (JPEG): pixel_values max |diff| = ${max.toFixed(4)}`);
       }
     });
 
@@ -82,7 +82,7 @@ for (const config of ["config-224-bicubic", "config-384-bilinear"]) {
         const images = await Promise.all(batch.paths.map(load));
         const pv = processor.preprocess(images).pixelValues;
         expect(pv.shape).toEqual(batch.shape);
-        // Entries 1 and 2 are PNGs: bit-identical to the single-image hashes; entry 0 is a JPEG (jpeg-js).
+        // Entries 1 and 2 are PNGs: bit-identical to the single-image hashes; entry 0 is a JPEG.
         for (let b = 0; b < batch.paths.length; b++) {
           const e = index.images.find((x) => x.path === batch.paths[b]);
           const single = processor.preprocess(images[b]).pixelValues.data;
@@ -92,7 +92,7 @@ for (const config of ["config-224-bicubic", "config-384-bilinear"]) {
       });
     }
 
-    it("JPEGs: decoded (jpeg-js) with HF's shapes; exact matches counted", async () => {
+    it("JPEGs: decoded with HF's shapes; exact matches counted", async () => {
       const jpegs = index.images.filter((e) => e.format === "JPEG");
       let loadMatch = 0;
       let resizedMatch = 0;
@@ -110,11 +110,11 @@ for (const config of ["config-224-bicubic", "config-384-bilinear"]) {
         if (sha(processor.resizeAndCrop(img).data) === e.resized_sha256) resizedMatch++;
       }
       console.log(
-        `${config}: JPEG via jpeg-js: decoded ${jpegs.length - failed.length}/${jpegs.length}, load_image identical for ` +
+        `${config}: JPEG: decoded ${jpegs.length - failed.length}/${jpegs.length}, load_image identical for ` +
           `${loadMatch}, resized identical for ${resizedMatch}` +
-          (failed.length ? `; jpeg-js cannot decode: ${failed.join("; ")}` : ""),
+          (failed.length ? `; cannot decode: ${failed.join("; ")}` : ""),
       );
-      // jpeg-js has no default Huffman tables (MJPEG) and no arithmetic coding; everything else must decode.
+      // (jpeg-js, the interim decoder, could not read MJPEG or arithmetic-coded files: at most those two may fail.)
       expect(failed.length).toBeLessThanOrEqual(2);
     });
   });
