@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "test/fixtures/", "bench/out/", "**/*.js", "!eslint.config.js"] },
+  { ignores: ["dist/", "node_modules/", "test/fixtures/", "bench/out/", "assembly/", "src/backend/wasm/kernels.generated.ts", "**/*.js", "!eslint.config.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

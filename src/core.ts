@@ -7,3 +7,4 @@ export * from "./model/index.js";
 export * from "./io/safetensors.js";
 export * from "./io/model-files.js";
 export { readCheckpoint, type Checkpoint } from "./io/checkpoint.js";
+export * from "./backend/index.js";

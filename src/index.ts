@@ -1,6 +1,8 @@
 // The Node entry point: the core plus file-system model references (`fromPretrained("path/to/dir")`).
 import { resolveModel } from "./io/hub.js";
 import { setModelResolver } from "./io/model-files.js";
+// Worker threads for the kernels and CONVNEXT_BACKEND / CONVNEXT_THREADS.
+import "./backend/node.js";
 
 export * from "./core.js";
 export { directoryFiles } from "./io/local-files.js";

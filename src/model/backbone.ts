@@ -1,6 +1,7 @@
 // ConvNextBackbone: the embeddings and encoder, returning one channels-first-LayerNormed feature map per
 // entry of out_features (stage order). No pooler, no classifier; keys carry no `convnext.` prefix.
 
+import { fastFeatures } from "../backend/features.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { ModelFiles } from "../io/model-files.js";
 import type { ConvNextConfig } from "./config.js";
@@ -46,9 +47,12 @@ export class ConvNextBackbone extends Module {
   forward(pixelValues: Tensor, options: ForwardOptions = {}): BackboneOutput {
     checkPixelValues(this.config, pixelValues);
     const ctx = forwardContext(options);
-    const embedded = this.embeddings.forward(pixelValues);
-    const hiddenStates = [embedded];
-    this.encoder.forward(embedded, ctx, hiddenStates);
+    let hiddenStates = fastFeatures(this.embeddings, this.encoder, this.config, pixelValues, ctx, true);
+    if (!hiddenStates) {
+      const embedded = this.embeddings.forward(pixelValues);
+      hiddenStates = [embedded];
+      this.encoder.forward(embedded, ctx, hiddenStates);
+    }
     const featureMaps: Tensor[] = [];
     this.config.stageNames.forEach((stage, idx) => {
       const norm = this.hidden_states_norms.entries.get(stage);

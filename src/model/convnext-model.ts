@@ -1,6 +1,7 @@
 // ConvNextModel: embeddings -> encoder -> global average pool -> LayerNorm (eps = config.layer_norm_eps).
 // The same class serves ConvNeXT V1 and V2; the config's model_type picks the block.
 
+import { fastFeatures } from "../backend/features.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { ModelFiles } from "../io/model-files.js";
@@ -59,9 +60,17 @@ export class ConvNextModel extends Module {
     checkPixelValues(this.config, pixelValues);
     const ctx = forwardContext(options);
     const wantHidden = options.outputHiddenStates ?? this.config.outputHiddenStates;
-    const embedded = this.embeddings.forward(pixelValues);
-    const hiddenStates = wantHidden ? [embedded] : undefined;
-    const lastHiddenState = this.encoder.forward(embedded, ctx, hiddenStates);
+    let hiddenStates: Tensor[] | undefined;
+    let lastHiddenState: Tensor;
+    const fast = fastFeatures(this.embeddings, this.encoder, this.config, pixelValues, ctx, wantHidden);
+    if (fast) {
+      lastHiddenState = fast[fast.length - 1];
+      if (wantHidden) hiddenStates = fast;
+    } else {
+      const embedded = this.embeddings.forward(pixelValues);
+      hiddenStates = wantHidden ? [embedded] : undefined;
+      lastHiddenState = this.encoder.forward(embedded, ctx, hiddenStates);
+    }
     const [N, C, H, W] = lastHiddenState.shape;
     const pooled = Tensor.zeros([N, C]);
     globalAveragePool(pooled.data, lastHiddenState.data, N, C, H * W);

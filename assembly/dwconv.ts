@@ -1,0 +1,98 @@
+// Depthwise k x k conv (stride 1, zero padding) on channels-first planes. Each plane is first copied into a
+// zero-bordered scratch, so the inner loops need no bounds tests; then 16 outputs of a row (4 vectors)
+// accumulate together so one broadcast weight feeds four multiply-adds.
+
+/**
+ * out     [planes, P]  (real pixels H * W at the start of each plane, row-major)
+ * x       [planes, P]
+ * w       [C, k * k]; bias [C]; plane q holds channel q % C
+ * scratch (H + 2 pad) * (W + 2 pad + 4) floats per thread, at scratchBase + tid * scratchBytes
+ */
+export function dwconv(
+  out: usize,
+  x: usize,
+  w: usize,
+  bias: usize,
+  C: i32,
+  H: i32,
+  W: i32,
+  P: i32,
+  k: i32,
+  pad: i32,
+  scratchBase: usize,
+  scratchBytes: usize,
+  q0: i32,
+  q1: i32,
+  tid: i32,
+): void {
+  const scratch = scratchBase + <usize>tid * scratchBytes;
+  const Ws = W + 2 * pad + 4;
+  const Hs = H + 2 * pad;
+  memory.fill(scratch, 0, (<usize>(Ws * Hs)) << 2);
+  const sRow = (<usize>Ws) << 2;
+  for (let q = q0; q < q1; q++) {
+    const c = q % C;
+    const xq = x + ((<usize>q * <usize>P) << 2);
+    const oq = out + ((<usize>q * <usize>P) << 2);
+    const wc = w + ((<usize>(c * k * k)) << 2);
+    const b = load<f32>(bias + ((<usize>c) << 2));
+    for (let y = 0; y < H; y++) {
+      memory.copy(
+        scratch + <usize>(y + pad) * sRow + ((<usize>pad) << 2),
+        xq + ((<usize>(y * W)) << 2),
+        (<usize>W) << 2,
+      );
+    }
+    for (let oy = 0; oy < H; oy++) {
+      const orow = oq + ((<usize>(oy * W)) << 2);
+      const srow = scratch + <usize>oy * sRow;
+      let ox = 0;
+      for (; ox + 16 <= W; ox += 16) {
+        let a0 = f32x4.splat(b);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        for (let ky = 0; ky < k; ky++) {
+          const sp = srow + <usize>ky * sRow + ((<usize>ox) << 2);
+          const wp = wc + ((<usize>(ky * k)) << 2);
+          for (let kx = 0; kx < k; kx++) {
+            const s = f32x4.splat(load<f32>(wp + ((<usize>kx) << 2)));
+            const p = sp + ((<usize>kx) << 2);
+            a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
+            a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+          }
+        }
+        const o = orow + ((<usize>ox) << 2);
+        v128.store(o, a0);
+        v128.store(o, a1, 16);
+        v128.store(o, a2, 32);
+        v128.store(o, a3, 48);
+      }
+      for (; ox + 4 <= W; ox += 4) {
+        let a0 = f32x4.splat(b);
+        for (let ky = 0; ky < k; ky++) {
+          const sp = srow + <usize>ky * sRow + ((<usize>ox) << 2);
+          const wp = wc + ((<usize>(ky * k)) << 2);
+          for (let kx = 0; kx < k; kx++) {
+            a0 = f32x4.add(
+              a0,
+              f32x4.mul(f32x4.splat(load<f32>(wp + ((<usize>kx) << 2))), v128.load(sp + ((<usize>kx) << 2))),
+            );
+          }
+        }
+        v128.store(orow + ((<usize>ox) << 2), a0);
+      }
+      for (; ox < W; ox++) {
+        let a: f32 = b;
+        for (let ky = 0; ky < k; ky++) {
+          const sp = srow + <usize>ky * sRow + ((<usize>ox) << 2);
+          const wp = wc + ((<usize>(ky * k)) << 2);
+          for (let kx = 0; kx < k; kx++) a += load<f32>(wp + ((<usize>kx) << 2)) * load<f32>(sp + ((<usize>kx) << 2));
+        }
+        store<f32>(orow + ((<usize>ox) << 2), a);
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// The pointwise layers as GEMMs on channels-first planes: out[m, p] = sum_k w[m, k] * x[k, p] per image,
+// w in PyTorch's [out, in] layout (so weights are used as loaded). Register tile: 4 output channels x 8
+// pixels (8 accumulators, 2 pixel vectors, 1 broadcast weight: fits the 16 SIMD registers). Pixels are
+// walked in chunks; each chunk's K x chunk panel of x is first packed into 8-pixel-wide strips (a
+// thread-private copy) so the k loop reads consecutive bytes instead of striding a whole plane per step
+// (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
+
+import { geluV } from "./gelu";
+
+export const MODE_BIAS = 0; // out = acc + b
+export const MODE_GELU = 1; // out = gelu(acc + b)
+export const MODE_SCALE_RESIDUAL = 2; // out += gamma * (acc + b)
+export const MODE_RESIDUAL = 3; // out += acc + b
+
+export const PANEL_FLOATS = 65536; // 256 KB of packed x per pixel chunk
+
+function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
+  let v = f32x4.add(acc, b);
+  if (mode == MODE_GELU) v = geluV(v);
+  else if (mode == MODE_SCALE_RESIDUAL) v = f32x4.add(v128.load(out), f32x4.mul(g, v));
+  else if (mode == MODE_RESIDUAL) v = f32x4.add(v128.load(out), v);
+  v128.store(out, v);
+}
+
+/**
+ * out   [nImg, M, P]   (P a multiple of 8; only rows m0 <= m < m1 are written)
+ * w     [M, K]
+ * x     [nImg, K, P]
+ * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
+ * pack  PANEL_FLOATS floats per thread, at packBase + tid * packBytes
+ */
+export function gemm(
+  out: usize,
+  w: usize,
+  x: usize,
+  bias: usize,
+  gamma: usize,
+  M: i32,
+  K: i32,
+  P: i32,
+  nImg: i32,
+  mode: i32,
+  packBase: usize,
+  packBytes: usize,
+  m0: i32,
+  m1: i32,
+  tid: i32,
+): void {
+  const pack = packBase + <usize>tid * packBytes;
+  const rowBytes = (<usize>P) << 2;
+  const kBytes = (<usize>K) << 2;
+  let chunk = (PANEL_FLOATS / K) & ~7;
+  if (chunk < 8) chunk = 8;
+  for (let img = 0; img < nImg; img++) {
+    const xi = x + <usize>img * <usize>K * rowBytes;
+    const oi = out + <usize>img * <usize>M * rowBytes;
+    for (let c0 = 0; c0 < P; c0 += chunk) {
+      const c1 = min(P, c0 + chunk);
+      // pack: strip j holds x[k, c0 + 8j .. c0 + 8j + 8) for k = 0..K, contiguously
+      for (let p = c0; p < c1; p += 8) {
+        let dst = pack + <usize>((p - c0) * K) * 4;
+        let src = xi + ((<usize>p) << 2);
+        for (let k = 0; k < K; k++) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          dst += 32;
+          src += rowBytes;
+        }
+      }
+      let m = m0;
+      for (; m + 4 <= m1; m += 4) {
+        const w0 = w + <usize>m * kBytes;
+        const b0 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2)));
+        const b1 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2), 4));
+        const b2 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2), 8));
+        const b3 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2), 12));
+        let g0 = f32x4.splat(1);
+        let g1 = g0;
+        let g2 = g0;
+        let g3 = g0;
+        if (mode == MODE_SCALE_RESIDUAL) {
+          g0 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2)));
+          g1 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2), 4));
+          g2 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2), 8));
+          g3 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2), 12));
+        }
+        for (let p = c0; p < c1; p += 8) {
+          let a00 = f32x4.splat(0);
+          let a01 = a00;
+          let a10 = a00;
+          let a11 = a00;
+          let a20 = a00;
+          let a21 = a00;
+          let a30 = a00;
+          let a31 = a00;
+          let xp = pack + <usize>((p - c0) * K) * 4;
+          let wp = w0;
+          const wEnd = w0 + kBytes;
+          while (wp < wEnd) {
+            const x0 = v128.load(xp);
+            const x1 = v128.load(xp, 16);
+            let s = f32x4.splat(load<f32>(wp));
+            a00 = f32x4.add(a00, f32x4.mul(s, x0));
+            a01 = f32x4.add(a01, f32x4.mul(s, x1));
+            s = f32x4.splat(load<f32>(wp + kBytes));
+            a10 = f32x4.add(a10, f32x4.mul(s, x0));
+            a11 = f32x4.add(a11, f32x4.mul(s, x1));
+            s = f32x4.splat(load<f32>(wp + 2 * kBytes));
+            a20 = f32x4.add(a20, f32x4.mul(s, x0));
+            a21 = f32x4.add(a21, f32x4.mul(s, x1));
+            s = f32x4.splat(load<f32>(wp + 3 * kBytes));
+            a30 = f32x4.add(a30, f32x4.mul(s, x0));
+            a31 = f32x4.add(a31, f32x4.mul(s, x1));
+            xp += 32;
+            wp += 4;
+          }
+          const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
+          finish(o, a00, b0, g0, mode);
+          finish(o + 16, a01, b0, g0, mode);
+          finish(o + rowBytes, a10, b1, g1, mode);
+          finish(o + rowBytes + 16, a11, b1, g1, mode);
+          finish(o + 2 * rowBytes, a20, b2, g2, mode);
+          finish(o + 2 * rowBytes + 16, a21, b2, g2, mode);
+          finish(o + 3 * rowBytes, a30, b3, g3, mode);
+          finish(o + 3 * rowBytes + 16, a31, b3, g3, mode);
+        }
+      }
+      // leftover rows (M not a multiple of 4, or an odd split): one row at a time
+      for (; m < m1; m++) {
+        const w0 = w + <usize>m * kBytes;
+        const b0 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2)));
+        const g0 = mode == MODE_SCALE_RESIDUAL ? f32x4.splat(load<f32>(gamma + ((<usize>m) << 2))) : f32x4.splat(1);
+        for (let p = c0; p < c1; p += 8) {
+          let a0 = f32x4.splat(0);
+          let a1 = a0;
+          let xp = pack + <usize>((p - c0) * K) * 4;
+          for (let k = 0; k < K; k++) {
+            const s = f32x4.splat(load<f32>(w0 + ((<usize>k) << 2)));
+            a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp)));
+            a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
+            xp += 32;
+          }
+          const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
+          finish(o, a0, b0, g0, mode);
+          finish(o + 16, a1, b0, g0, mode);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// A compute backend: the kernel set (wasm SIMD or pure TS), the heap they work in and the threads that
+// share the work. Chosen by configureBackend() (or CONVNEXT_BACKEND / CONVNEXT_THREADS in Node).
+
+import { Heap, sharedMemorySupported } from "./heap.js";
+import { JS_HELPERS, JS_KERNELS, type JsMemory } from "./js/kernels.js";
+import { defaultThreadCount, threadPoolFactory, type ThreadPool } from "./pool.js";
+import { instantiateWasmKernels, wasmKernelModule, wasmSimdSupported, type WasmKernel } from "./wasm/wasm-kernels.js";
+
+export type BackendName = "reference" | "js" | "wasm";
+
+export interface BackendOptions {
+  /** "auto" (default): wasm where WebAssembly SIMD and shared memory exist, else js. */
+  backend?: BackendName | "auto";
+  /** Threads for the kernels (default: the number of cores in Node, 1 elsewhere). */
+  threads?: number;
+}
+
+export const KERNEL_NAMES = Object.keys(JS_KERNELS) as Array<keyof typeof JS_KERNELS>;
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+/** Split [0, total) into `parts` contiguous ranges whose inner bounds are multiples of `grain`. */
+export function splitRange(total: number, parts: number, grain: number): Array<[number, number]> {
+  const units = Math.ceil(total / grain);
+  const ranges: Array<[number, number]> = [];
+  for (let i = 0; i < parts; i++) {
+    const a = Math.min(total, Math.floor((units * i) / parts) * grain);
+    const b = Math.min(total, Math.floor((units * (i + 1)) / parts) * grain);
+    ranges.push([a, b]);
+  }
+  return ranges;
+}
+
+export class Backend {
+  readonly heap: Heap;
+  readonly threads: number;
+  /** Per-op milliseconds, accumulated while profiling is on (bench/ uses it). */
+  profile: Map<string, number> | null = null;
+  private readonly local: (name: KernelName, args: readonly number[], start: number, end: number, tid: number) => void;
+  private pool: ThreadPool | null = null;
+
+  constructor(
+    readonly name: "js" | "wasm",
+    threads: number,
+  ) {
+    const shared = sharedMemorySupported();
+    if (name === "wasm" && !(shared && wasmSimdSupported())) {
+      throw new Error("wasm backend: this platform lacks WebAssembly SIMD128 or shared memory; use the js backend");
+    }
+    this.heap = new Heap(shared);
+    const factory = threadPoolFactory();
+    this.threads = shared && factory ? Math.max(1, Math.floor(threads)) : 1;
+    if (name === "wasm") {
+      const exports = instantiateWasmKernels(this.heap.memory);
+      const table = KERNEL_NAMES.map((k) => exports[k] as WasmKernel);
+      this.local = (kernel, args, start, end, tid) => table[KERNEL_NAMES.indexOf(kernel)](...args, start, end, tid);
+    } else {
+      const heap = this.heap;
+      const mem: JsMemory = { f32: heap.f32, f64: heap.f64 };
+      this.local = (kernel, args, start, end, tid) => {
+        mem.f32 = heap.f32;
+        mem.f64 = heap.f64;
+        (JS_KERNELS[kernel] as (...a: unknown[]) => void)(mem, ...args, start, end, tid);
+      };
+    }
+    if (this.threads > 1 && factory) {
+      this.pool = factory({
+        kind: name,
+        memory: this.heap.memory,
+        kernelNames: KERNEL_NAMES,
+        workers: this.threads - 1,
+        ...(name === "wasm" ? { wasmModule: wasmKernelModule() } : { jsSource: jsKernelSource() }),
+      });
+    }
+  }
+
+  /** Runs `kernel(...args, start, end, tid)` over [0, total), split across the threads. */
+  run(kernel: KernelName, args: readonly number[], total: number, grain: number): void {
+    if (total <= 0) return;
+    const pool = this.pool;
+    if (!pool || total <= grain) {
+      this.local(kernel, args, 0, total, 0);
+      return;
+    }
+    const ranges = splitRange(total, pool.workers + 1, grain);
+    pool.start(KERNEL_NAMES.indexOf(kernel), args, ranges.slice(1));
+    try {
+      this.local(kernel, args, ranges[0][0], ranges[0][1], 0);
+    } finally {
+      pool.wait();
+    }
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+    this.pool = null;
+  }
+}
+
+/** The pure-TS kernels as one self-contained script body (for worker threads). */
+export function jsKernelSource(): string {
+  const fns = [...JS_HELPERS, ...Object.values(JS_KERNELS)];
+  return fns.map((f) => f.toString()).join("\n");
+}
+
+let defaults: Required<BackendOptions> = { backend: "auto", threads: 0 };
+const instances = new Map<string, Backend>();
+
+/** Sets the backend and thread count used by every model's forward() from now on. */
+export function configureBackend(options: BackendOptions): void {
+  if (options.backend !== undefined && !["auto", "reference", "js", "wasm"].includes(options.backend)) {
+    throw new Error(`unknown backend "${options.backend}"; expected auto, reference, js or wasm`);
+  }
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) {
+    throw new Error(`threads must be a non-negative integer (0 = one per core), got ${options.threads}`);
+  }
+  defaults = { ...defaults, ...options };
+}
+
+export function backendOptions(): Required<BackendOptions> {
+  return { ...defaults };
+}
+
+/** The name "auto" resolves to. */
+export function resolveBackendName(name: BackendName | "auto"): BackendName {
+  if (name !== "auto") return name;
+  return sharedMemorySupported() && wasmSimdSupported() ? "wasm" : "js";
+}
+
+/** The shared Backend for the given options (default: the configured ones); null means the reference path. */
+export function getBackend(options: BackendOptions = {}): Backend | null {
+  const name = resolveBackendName(options.backend ?? defaults.backend);
+  if (name === "reference") return null;
+  const threads = options.threads || defaults.threads || defaultThreadCount();
+  const key = `${name}/${threads}`;
+  let backend = instances.get(key);
+  if (!backend) {
+    backend = new Backend(name, threads);
+    instances.set(key, backend);
+  }
+  return backend;
+}
+
+/** Stops every backend's worker threads (they are unref'd, so a process exits without this too). */
+export function disposeBackends(): void {
+  for (const b of instances.values()) b.dispose();
+  instances.clear();
+}

@@ -1,0 +1,104 @@
+// One growable memory holding a backend's weights and workspaces. It is a (shared, where the platform
+// allows) WebAssembly.Memory, so wasm kernels address it directly and worker threads see the same bytes.
+// Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized.
+
+const PAGE = 65536;
+const ALIGN = 64;
+const MAX_PAGES = 65536; // 4 GiB of address space; only touched pages cost memory
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  private f32View: Float32Array;
+  private f64View: Float64Array;
+  private top = ALIGN * 16; // offset 0 stays unused so no buffer is at "null"
+  private readonly freeBlocks: Array<{ offset: number; bytes: number }> = [];
+  private readonly sizes = new Map<number, number>();
+
+  constructor(shared: boolean) {
+    this.shared = shared;
+    this.memory = shared
+      ? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.f64View = new Float64Array(this.memory.buffer);
+  }
+
+  /** Float32 view of the whole memory (re-created after growth). */
+  get f32(): Float32Array {
+    if (this.f32View.length * 4 !== this.memory.buffer.byteLength) this.refresh();
+    return this.f32View;
+  }
+
+  get f64(): Float64Array {
+    if (this.f64View.length * 8 !== this.memory.buffer.byteLength) this.refresh();
+    return this.f64View;
+  }
+
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  private refresh(): void {
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.f64View = new Float64Array(this.memory.buffer);
+  }
+
+  /** Reserves `floats` float32 slots; returns the byte offset. */
+  alloc(floats: number): number {
+    const bytes = Math.max(ALIGN, Math.ceil((floats * 4) / ALIGN) * ALIGN);
+    for (let i = 0; i < this.freeBlocks.length; i++) {
+      const block = this.freeBlocks[i];
+      if (block.bytes >= bytes) {
+        this.freeBlocks.splice(i, 1);
+        if (block.bytes > bytes) this.freeBlocks.push({ offset: block.offset + bytes, bytes: block.bytes - bytes });
+        this.sizes.set(block.offset, bytes);
+        return block.offset;
+      }
+    }
+    const offset = this.top;
+    const end = offset + bytes;
+    if (end > this.memory.buffer.byteLength) {
+      const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
+      if (this.memory.buffer.byteLength / PAGE + pages > MAX_PAGES) {
+        throw new Error(`backend heap: cannot allocate ${bytes} bytes (the 4 GiB memory limit is reached)`);
+      }
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    this.sizes.set(offset, bytes);
+    return offset;
+  }
+
+  free(offset: number): void {
+    const bytes = this.sizes.get(offset);
+    if (bytes === undefined) return;
+    this.sizes.delete(offset);
+    this.freeBlocks.push({ offset, bytes });
+    this.freeBlocks.sort((a, b) => a.offset - b.offset);
+    // merge neighbours so freed workspaces can be reused for larger ones
+    for (let i = this.freeBlocks.length - 2; i >= 0; i--) {
+      const a = this.freeBlocks[i];
+      const b = this.freeBlocks[i + 1];
+      if (a.offset + a.bytes === b.offset) {
+        a.bytes += b.bytes;
+        this.freeBlocks.splice(i + 1, 1);
+      }
+    }
+  }
+
+  /** A Float32Array view of `floats` values at byte `offset` (valid across growth when shared). */
+  view(offset: number, floats: number): Float32Array {
+    return new Float32Array(this.memory.buffer, offset, floats);
+  }
+}
+
+/** Whether shared WebAssembly memory (and so worker threads) is available here. */
+export function sharedMemorySupported(): boolean {
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return typeof SharedArrayBuffer !== "undefined";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,12 @@
+// Public backend API: choose the kernels (wasm SIMD, pure TS, or the reference kernels) and the threads.
+export {
+  Backend,
+  backendOptions,
+  configureBackend,
+  disposeBackends,
+  getBackend,
+  resolveBackendName,
+  type BackendName,
+  type BackendOptions,
+} from "./backend.js";
+export { wasmSimdSupported } from "./wasm/wasm-kernels.js";

@@ -1,0 +1,301 @@
+// The pure-TypeScript twins of the wasm kernels (assembly/*.ts): same arguments (byte offsets into the
+// heap, sizes, then the range a thread owns), same channels-first plane layout. Used where WebAssembly
+// SIMD is missing or CONVNEXT_BACKEND=js. Each function is self-contained (only Math and its arguments),
+// because worker threads receive them as source text.
+
+export interface JsMemory {
+  f32: Float32Array;
+  f64: Float64Array;
+}
+
+/**
+ * Exact GELU in float64: x * Phi(x) with Phi(-u) = exp(-u^2 / 2) * t * G(t), t = 1 / (1 + 0.3 u), G a
+ * fitted degree-9 polynomial (relative error 3.7e-9 for u in [0, 14.5]); Phi(-u) underflows float32 beyond.
+ */
+export function geluScalar(x: number): number {
+  const u = Math.abs(x);
+  if (!(u <= 14.5)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
+  const t = 1 / (1 + 0.3 * u);
+  const g =
+    0.11968669295310974 +
+    t *
+      (0.1195717453956604 +
+        t *
+          (0.11023605614900589 +
+            t *
+              (0.07838641852140427 +
+                t *
+                  (0.09616696834564209 +
+                    t *
+                      (-0.07944376766681671 +
+                        t *
+                          (0.1918104887008667 +
+                            t * (-0.2282341718673706 + t * (0.11244481056928635 + t * -0.020625242963433266))))))));
+  const q = Math.exp(-0.5 * u * u) * t * g;
+  return x < 0 ? x * q : x * (1 - q);
+}
+
+/** See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1. */
+export function gemm(
+  mem: JsMemory,
+  out: number,
+  w: number,
+  x: number,
+  bias: number,
+  gamma: number,
+  M: number,
+  K: number,
+  P: number,
+  nImg: number,
+  mode: number,
+  _packBase: number,
+  _packBytes: number,
+  m0: number,
+  m1: number,
+): void {
+  const f = mem.f32;
+  const o0 = out >> 2;
+  const w0 = w >> 2;
+  const x0 = x >> 2;
+  const b0 = bias >> 2;
+  const g0 = gamma >> 2;
+  // 4 rows x 4 pixels of accumulators; the inner loop walks k down a column panel of x.
+  for (let img = 0; img < nImg; img++) {
+    const xi = x0 + img * K * P;
+    const oi = o0 + img * M * P;
+    for (let m = m0; m < m1; m += 4) {
+      const rows = Math.min(4, m1 - m);
+      const wa = w0 + m * K;
+      const wb = rows > 1 ? wa + K : wa;
+      const wc = rows > 2 ? wa + 2 * K : wa;
+      const wd = rows > 3 ? wa + 3 * K : wa;
+      for (let p = 0; p < P; p += 4) {
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+        let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
+        let xp = xi + p;
+        for (let k = 0; k < K; k++) {
+          const v0 = f[xp], v1 = f[xp + 1], v2 = f[xp + 2], v3 = f[xp + 3]; // prettier-ignore
+          const s = f[wa + k], t = f[wb + k], u = f[wc + k], r = f[wd + k]; // prettier-ignore
+          a0 += s * v0;
+          a1 += s * v1;
+          a2 += s * v2;
+          a3 += s * v3; // prettier-ignore
+          b0_ += t * v0;
+          b1 += t * v1;
+          b2 += t * v2;
+          b3 += t * v3; // prettier-ignore
+          c0 += u * v0;
+          c1 += u * v1;
+          c2 += u * v2;
+          c3 += u * v3; // prettier-ignore
+          d0 += r * v0;
+          d1 += r * v1;
+          d2 += r * v2;
+          d3 += r * v3; // prettier-ignore
+          xp += P;
+        }
+        const o = oi + m * P + p;
+        gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], mode === 2 ? f[g0 + m] : 1, mode);
+        if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], mode === 2 ? f[g0 + m + 1] : 1, mode);
+        if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], mode === 2 ? f[g0 + m + 2] : 1, mode);
+        if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], mode === 2 ? f[g0 + m + 3] : 1, mode);
+      }
+    }
+  }
+}
+
+/** The GEMM epilogue for 4 adjacent outputs: bias, then GELU / scaled residual / residual. */
+export function gemmStore(
+  f: Float32Array,
+  o: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  bias: number,
+  scale: number,
+  mode: number,
+): void {
+  // round to float32 first, as the wasm and reference kernels store it
+  const r0 = Math.fround(v0 + bias);
+  const r1 = Math.fround(v1 + bias);
+  const r2 = Math.fround(v2 + bias);
+  const r3 = Math.fround(v3 + bias);
+  if (mode === 0) {
+    f[o] = r0;
+    f[o + 1] = r1;
+    f[o + 2] = r2;
+    f[o + 3] = r3;
+  } else if (mode === 1) {
+    f[o] = geluScalar(r0);
+    f[o + 1] = geluScalar(r1);
+    f[o + 2] = geluScalar(r2);
+    f[o + 3] = geluScalar(r3);
+  } else {
+    f[o] += scale * r0;
+    f[o + 1] += scale * r1;
+    f[o + 2] += scale * r2;
+    f[o + 3] += scale * r3;
+  }
+}
+
+/** See assembly/dwconv.ts (no scratch needed here: borders are clipped per output row). */
+export function dwconv(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  w: number,
+  bias: number,
+  C: number,
+  H: number,
+  W: number,
+  P: number,
+  k: number,
+  pad: number,
+  _scratchBase: number,
+  _scratchBytes: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const c = q % C;
+    const xq = (x >> 2) + q * P;
+    const oq = (out >> 2) + q * P;
+    const wc = (w >> 2) + c * k * k;
+    const b = f[(bias >> 2) + c];
+    for (let oy = 0; oy < H; oy++) {
+      const row = oq + oy * W;
+      for (let ox = 0; ox < W; ox++) f[row + ox] = b;
+      for (let ky = 0; ky < k; ky++) {
+        const iy = oy + ky - pad;
+        if (iy < 0 || iy >= H) continue;
+        const src = xq + iy * W;
+        for (let kx = 0; kx < k; kx++) {
+          const wv = f[wc + ky * k + kx];
+          // output columns whose input column ox + kx - pad lies inside the row
+          const lo = Math.max(0, pad - kx);
+          const hi = Math.min(W, W + pad - kx);
+          const shift = kx - pad;
+          for (let ox = lo; ox < hi; ox++) f[row + ox] += wv * f[src + ox + shift];
+        }
+      }
+    }
+  }
+}
+
+/** See assembly/layernorm.ts: pixel groups of 8, g0..g1 over all images. */
+export function layerNormCF(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  w: number,
+  b: number,
+  C: number,
+  P: number,
+  eps: number,
+  g0: number,
+  g1: number,
+): void {
+  const f = mem.f32;
+  const groups = P >> 3;
+  const mean = new Float64Array(8);
+  const std = new Float64Array(8);
+  for (let g = g0; g < g1; g++) {
+    const base = Math.floor(g / groups) * C * P + (g % groups) * 8;
+    const xb = (x >> 2) + base;
+    const ob = (out >> 2) + base;
+    mean.fill(0);
+    std.fill(0);
+    for (let c = 0; c < C; c++) for (let j = 0; j < 8; j++) mean[j] += f[xb + c * P + j];
+    for (let j = 0; j < 8; j++) mean[j] /= C;
+    for (let c = 0; c < C; c++) {
+      for (let j = 0; j < 8; j++) {
+        const d = f[xb + c * P + j] - mean[j];
+        std[j] += d * d;
+      }
+    }
+    for (let j = 0; j < 8; j++) std[j] = Math.sqrt(std[j] / C + eps);
+    for (let c = 0; c < C; c++) {
+      const wc = f[(w >> 2) + c];
+      const bc = f[(b >> 2) + c];
+      for (let j = 0; j < 8; j++) f[ob + c * P + j] = wc * ((f[xb + c * P + j] - mean[j]) / std[j]) + bc;
+    }
+  }
+}
+
+/** See assembly/grn.ts. */
+export function grnNorms(mem: JsMemory, norms: number, x: number, HW: number, P: number, q0: number, q1: number): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * P;
+    let sum = 0;
+    for (let i = 0; i < HW; i++) sum += f[xq + i] * f[xq + i];
+    mem.f64[(norms >> 3) + q] = Math.sqrt(sum);
+  }
+}
+
+export function grnApply(
+  mem: JsMemory,
+  x: number,
+  gamma: number,
+  beta: number,
+  scale: number,
+  C: number,
+  P: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const c = q % C;
+    const xq = (x >> 2) + q * P;
+    const g = f[(gamma >> 2) + c];
+    const b = f[(beta >> 2) + c];
+    const s = f[(scale >> 2) + q];
+    for (let i = 0; i < P; i++) {
+      const v = f[xq + i];
+      f[xq + i] = g * (v * s) + b + v;
+    }
+  }
+}
+
+/** See assembly/layout.ts. */
+export function spaceToDepth(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  H: number,
+  W: number,
+  Pin: number,
+  k: number,
+  Pout: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  const OH = Math.floor(H / k);
+  const OW = Math.floor(W / k);
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * Pin;
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        const oq = (out >> 2) + ((q * k + ky) * k + kx) * Pout;
+        for (let oy = 0; oy < OH; oy++) {
+          const src = xq + (oy * k + ky) * W + kx;
+          const dst = oq + oy * OW;
+          for (let ox = 0; ox < OW; ox++) f[dst + ox] = f[src + ox * k];
+        }
+      }
+    }
+  }
+}
+
+export function geluArray(mem: JsMemory, out: number, x: number, n: number): void {
+  const f = mem.f32;
+  for (let i = 0; i < n; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i]);
+}
+
+/** Every kernel, for the dispatcher and (as source text) for worker threads. */
+export const JS_KERNELS = { gemm, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, geluArray };
+export const JS_HELPERS = [geluScalar, gemmStore];

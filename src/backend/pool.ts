@@ -1,0 +1,41 @@
+// Threads behind an interface: the core never imports worker code. A platform entry (src/backend/node.ts
+// for Node) registers a factory; without one, or with threads = 1, kernels run on the calling thread.
+
+/** What a worker needs to run the same kernels on the same memory. */
+export interface WorkerSpec {
+  kind: "wasm" | "js";
+  memory: WebAssembly.Memory;
+  /** wasm: the compiled kernel module. */
+  wasmModule?: WebAssembly.Module;
+  /** js: the kernels' source text (self-contained functions) and their names, in dispatch order. */
+  jsSource?: string;
+  kernelNames: readonly string[];
+  workers: number;
+}
+
+export interface ThreadPool {
+  readonly workers: number;
+  /** Starts `kernel(...args, start, end, tid)` on worker i (tid i + 1) with ranges[i]; returns at once. */
+  start(kernelIndex: number, args: readonly number[], ranges: ReadonlyArray<readonly [number, number]>): void;
+  /** Blocks until every started worker has finished; rethrows a worker's error. */
+  wait(): void;
+  dispose(): void;
+}
+
+export type ThreadPoolFactory = (spec: WorkerSpec) => ThreadPool;
+
+let factory: ThreadPoolFactory | null = null;
+let defaultThreads = 1;
+
+export function registerThreadPoolFactory(create: ThreadPoolFactory, cores: number): void {
+  factory = create;
+  defaultThreads = Math.max(1, cores);
+}
+
+export function threadPoolFactory(): ThreadPoolFactory | null {
+  return factory;
+}
+
+export function defaultThreadCount(): number {
+  return defaultThreads;
+}
