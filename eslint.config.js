@@ -1,10 +1,23 @@
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "test/fixtures/", "bench/out/", "assembly/", "src/backend/wasm/kernels.generated.ts", "**/*.js", "!eslint.config.js"] },
+  {
+    ignores: [
+      "dist/",
+      "node_modules/",
+      "test/fixtures/",
+      "bench/out/",
+      "assembly/",
+      "src/backend/wasm/kernels.generated.ts",
+      "**/*.js",
+      "!eslint.config.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ["**/*.mjs", "**/*.cjs"], languageOptions: { globals: globals.node } },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

@@ -1,4 +1,3 @@
-/* global process, console, performance */
 // Decode time (median of N runs) and peak RSS of the Pillow-exact JPEG decoder vs jpeg-js on the largest photos.
 // Usage: npm run build && node bench/jpeg-decode.mjs [runs]
 // Each (decoder, file) pair runs in a fresh child process so its peak RSS is its own; one warm-up run first.

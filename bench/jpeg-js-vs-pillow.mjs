@@ -1,4 +1,3 @@
-/* global console */
 // How far jpeg-js (the interim JPEG decoder of issue 3) is from Pillow 9.4 / libjpeg-turbo 2.1.5 on every JPEG
 // in test/fixtures/images that Pillow decodes: identical files, max and mean |level difference| of convert("RGB").
 // Usage (needs Debian's python3-pil for the reference arrays): node bench/jpeg-js-vs-pillow.mjs

@@ -1,4 +1,3 @@
-/* global URL, TextEncoder, Buffer, console */
 // Writes test/fixtures/malicious-extra/: hostile pytorch_model.bin files the shared fixtures lack —
 // a gadget hidden in the SECOND shard of a sharded checkpoint, and gadgets inside a tensor-rebuild call.
 // The pickles are assembled opcode by opcode (nothing is ever unpickled); the payload is harmless:

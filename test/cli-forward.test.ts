@@ -201,7 +201,10 @@ describe("convnext forward: bad input", () => {
   });
 
   it("a missing model directory and a missing option", () => {
-    expectFailure(["--model", join(tmp, "nope"), "--input", input()], /nope" is neither a model directory nor a hub id/);
+    expectFailure(
+      ["--model", join(tmp, "nope"), "--input", input()],
+      /nope" is neither a model directory nor a hub id/,
+    );
     expectFailure(["--input", input()], /missing required option --model/, 2);
   });
 });

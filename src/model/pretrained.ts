@@ -79,6 +79,9 @@ export async function loadPretrainedModel(
   return { model, config, task, files, checkpoint };
 }
 
-export async function loadPretrained(ref: string | ModelFiles, options: PretrainedOptions = {}): Promise<ConvNextAnyModel> {
+export async function loadPretrained(
+  ref: string | ModelFiles,
+  options: PretrainedOptions = {},
+): Promise<ConvNextAnyModel> {
   return (await loadPretrainedModel(ref, options)).model;
 }
