@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSafetensors } from "../src/io/safetensors.js";
-import { ConvNextImageProcessor } from "../src/preprocess/image-processor.js";
+import { ConvNextImageProcessor } from "../src/index.js";
 import type { RgbImage } from "../src/preprocess/image.js";
 import { loadImage } from "../src/preprocess/load-image.js";
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseSafetensors, type RawTensor } from "../src/io/safetensors.js";
 import { toRgb } from "../src/preprocess/convert.js";
 import { decodeImage } from "../src/preprocess/decode.js";
-import { ConvNextImageProcessor } from "../src/preprocess/image-processor.js";
+import { ConvNextImageProcessor } from "../src/index.js";
 import type { DecodedImage, ImageMode } from "../src/preprocess/image.js";
 import { loadImage } from "../src/preprocess/load-image.js";
 import { Resample } from "../src/preprocess/resize.js";
@@ -220,9 +220,12 @@ describe("processor config parsing", () => {
     });
   });
 
-  it("fromPretrained names the missing file", async () => {
+  it("fromPretrained names the missing directory or file", async () => {
     await expect(ConvNextImageProcessor.fromPretrained("/nonexistent-dir")).rejects.toThrow(
-      /nonexistent-dir\/preprocessor_config\.json/,
+      /"\/nonexistent-dir" is neither a model directory nor a hub id/,
+    );
+    await expect(ConvNextImageProcessor.fromPretrained("test/fixtures/tiny-classifier/..")).rejects.toThrow(
+      /fixtures\/preprocessor_config\.json: not found/,
     );
   });
 });

@@ -1,7 +1,7 @@
 // ConvNextImageProcessor of transformers v4.37.2: resize (shortest edge, Pillow), centre crop below 384,
-// rescale, normalize, stack. Pure: `fromPretrained` loads the file-system helper lazily, only when called.
+// rescale, normalize, stack. Pure: `fromPretrained` reads through ModelFiles (the Node entry resolves paths and hub ids).
 
-import type { ModelFiles } from "../io/model-files.js";
+import { resolveModelFiles, type ModelFiles } from "../io/model-files.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { RgbImage } from "./image.js";
 import { toRgbImage, type ImageInput } from "./image-input.js";
@@ -110,24 +110,21 @@ export class ConvNextImageProcessor {
 
   /**
    * Reads preprocessor_config.json from a model's files (any ModelFiles: hub cache, memory, fetch) or, given a
-   * string, from that local directory (Node only; the file helper is loaded on demand).
+   * string, a local directory or hub id (resolved by the Node entry point, like the models' fromPretrained).
    */
-  static async fromPretrained(dirOrFiles: string | ModelFiles): Promise<ConvNextImageProcessor> {
-    if (typeof dirOrFiles !== "string") {
-      const name = dirOrFiles.describe(PREPROCESSOR_CONFIG);
-      const bytes = await dirOrFiles.read(PREPROCESSOR_CONFIG);
-      if (!bytes) throw new Error(`${name}: not found (a ConvNeXT image processor needs preprocessor_config.json)`);
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (e) {
-        throw new Error(`${name}: invalid JSON (${(e as Error).message})`);
-      }
-      return ConvNextImageProcessor.fromConfig(json, name);
+  static async fromPretrained(ref: string | ModelFiles): Promise<ConvNextImageProcessor> {
+    // A directory or (in Node) a hub id, through the same resolver as the models.
+    const files = await resolveModelFiles(ref);
+    const name = files.describe(PREPROCESSOR_CONFIG);
+    const bytes = await files.read(PREPROCESSOR_CONFIG);
+    if (!bytes) throw new Error(`${name}: not found (a ConvNeXT image processor needs preprocessor_config.json)`);
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      throw new Error(`${name}: invalid JSON (${(e as Error).message})`);
     }
-    const { readJson } = await import("../io/files.js");
-    const path = `${dirOrFiles.replace(/\/+$/, "")}/${PREPROCESSOR_CONFIG}`;
-    return ConvNextImageProcessor.fromConfig(await readJson(path), path);
+    return ConvNextImageProcessor.fromConfig(json, name);
   }
 
   /** The (height, width) an image is resized to, before any crop. */
