@@ -1,8 +1,5 @@
 // The Node entry point: the core plus file-system model references (`fromPretrained("path/to/dir")`).
-import { resolveModel } from "./io/hub.js";
-import { setModelResolver } from "./io/model-files.js";
-// Worker threads for the kernels and CONVNEXT_BACKEND / CONVNEXT_THREADS.
-import "./backend/node.js";
+import "./node.js";
 
 export * from "./core.js";
 export { directoryFiles } from "./io/local-files.js";
@@ -16,6 +13,3 @@ export {
   type ClassifyOptions,
   type Prediction,
 } from "./classify.js";
-
-// A directory path, or a hub id ("org/name[@revision]") through the Hugging Face cache.
-setModelResolver((ref) => resolveModel(ref));

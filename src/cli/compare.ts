@@ -61,7 +61,7 @@ async function run(argv: string[]): Promise<number> {
     const ratio = maxDiff / tol;
     const ok = ratio <= 1;
     if (!ok) failed++;
-    if (!(ratio <= worst.ratio)) worst = { name, ratio };
+    if (!(ratio <= worst.ratio) || worst.name === "") worst = { name, ratio };
     console.log(
       `${ok ? "ok  " : "FAIL"} ${name} ${formatShape(et.shape)} max|diff|=${maxDiff.toExponential(3)} ` +
         `max|expected|=${maxAbs.toExponential(3)} tol=${tol.toExponential(2)} (${ratio.toFixed(3)} x tol)`,
