@@ -21,10 +21,12 @@ const LN2_HI: f32 = 0.693145751953125;
 const LN2_LO: f32 = 1.428606765330187e-6;
 const CUTOFF: f32 = 14.5;
 
+@inline
 function madd(acc: v128, t: v128, c: f32): v128 {
   return f32x4.add(f32x4.mul(acc, t), f32x4.splat(c));
 }
 
+@inline
 export function geluV(x: v128): v128 {
   const u = f32x4.abs(x);
   const uh = v128.and(u, i32x4.splat(0xfffff000));

@@ -14,6 +14,7 @@ export const MODE_RESIDUAL = 3; // out += acc + b
 
 export const PANEL_FLOATS = 65536; // 256 KB of packed x per pixel chunk
 
+@inline
 function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
   let v = f32x4.add(acc, b);
   if (mode == MODE_GELU) v = geluV(v);

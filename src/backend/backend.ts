@@ -81,10 +81,15 @@ export class Backend {
       this.local(kernel, args, 0, total, 0);
       return;
     }
-    const ranges = splitRange(total, pool.workers + 1, grain);
-    pool.start(KERNEL_NAMES.indexOf(kernel), args, ranges.slice(1));
+    // about four chunks per thread: fine enough to rebalance when the OS delays a thread, coarse enough
+    // that per-call work (the GEMM's panel packing) stays small
+    const units = Math.ceil(total / grain);
+    const chunk = Math.ceil(units / Math.min(units, 4 * (pool.workers + 1))) * grain;
+    pool.start(KERNEL_NAMES.indexOf(kernel), args, total, chunk);
     try {
-      this.local(kernel, args, ranges[0][0], ranges[0][1], 0);
+      for (let c = pool.nextChunk(); c * chunk < total; c = pool.nextChunk()) {
+        this.local(kernel, args, c * chunk, Math.min(total, (c + 1) * chunk), 0);
+      }
     } finally {
       pool.wait();
     }

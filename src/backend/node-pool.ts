@@ -1,29 +1,37 @@
 // Node worker_threads for the kernels. Dispatch is synchronous, so forward() stays synchronous: the main
-// thread writes a kernel call into a shared control block, wakes the workers with Atomics.notify, runs its
-// own share and blocks in Atomics.wait until all are done. Workers are unref'd: they never keep a process
-// alive, and dispose() ends them explicitly.
+// thread publishes a kernel call in a shared control block and wakes the workers; then every thread,
+// main included, takes chunks of the index range from a shared counter until none is left, and the main
+// thread waits only for chunks that were taken. A worker the OS delays (or that is still asleep) simply
+// takes fewer chunks or none, so a busy machine slows a pass down instead of stalling it on one thread.
+// Workers are unref'd: they never keep a process alive, and dispose() ends them explicitly.
 
 import { Worker } from "node:worker_threads";
 import type { ThreadPool, WorkerSpec } from "./pool.js";
 
-// Control block per worker (Int32): [seq, done, start, end, kernel, error]; args (Float64) are shared.
-const SLOT = 8;
-const SEQ = 0;
-const DONE = 1;
-const START = 2;
-const END = 3;
-const KERNEL = 4;
-const ERROR = 5;
+// Control block (Int32). COUNTER packs (epoch << 20 | next chunk index): a worker that read the arguments
+// of an older call can never take a chunk of a newer one, because its compare-exchange fails.
+const COUNTER = 0;
+const COMPLETED = 1;
+const CHUNKS = 2;
+const TOTAL = 3;
+const CHUNK = 4;
+const KERNEL = 5;
+const ERROR = 6;
+const CONTROL_INTS = 8;
+const INDEX_BITS = 20;
+const INDEX_MASK = (1 << INDEX_BITS) - 1;
+const LOCKED = INDEX_MASK; // no chunk may be taken while arguments are being written
 const MAX_ARGS = 32;
-const SPIN = 20000;
+// Spin this long before sleeping: waking an idle core costs 0.1-0.5 ms on the 2-core VM we measured,
+// more than a LayerNorm takes, while kernel calls follow each other within microseconds.
+const SPIN_MS = 2;
 
-// Runs inside each worker (CommonJS, eval'd): spin briefly, then sleep on the sequence number.
+// Runs inside each worker (CommonJS, eval'd).
 const WORKER_MAIN = `
 const { workerData } = require("node:worker_threads");
 const { spec, control, argsBuffer, index } = workerData;
 const ctrl = new Int32Array(control);
 const args = new Float64Array(argsBuffer);
-const base = index * ${SLOT};
 let call;
 if (spec.kind === "wasm") {
   const exports = new WebAssembly.Instance(spec.wasmModule, { env: { memory: spec.memory } }).exports;
@@ -40,26 +48,37 @@ if (spec.kind === "wasm") {
     kernels[k](mem, ...a, s, e, tid);
   };
 }
-let seen = 0;
+let idleSince = 0;
+let spins = 0;
 for (;;) {
-  let seq = Atomics.load(ctrl, base + ${SEQ});
-  for (let spins = 0; seq === seen; seq = Atomics.load(ctrl, base + ${SEQ})) {
-    if (++spins > ${SPIN}) { Atomics.wait(ctrl, base + ${SEQ}, seen); spins = 0; }
+  const c = Atomics.load(ctrl, ${COUNTER});
+  if (c === -1) break;
+  const i = c & ${INDEX_MASK};
+  const chunks = ctrl[${CHUNKS}];
+  if (i === ${LOCKED} || i >= chunks) {
+    // nothing to take: spin a little, then sleep until the counter changes
+    if ((++spins & 1023) !== 0) continue;
+    const now = performance.now();
+    if (idleSince === 0) idleSince = now;
+    else if (now - idleSince > ${SPIN_MS}) { Atomics.wait(ctrl, ${COUNTER}, c); idleSince = 0; }
+    continue;
   }
-  if (seq < 0) break;
-  seen = seq;
+  idleSince = 0;
+  const n = args[${MAX_ARGS}];
+  const a = [];
+  for (let j = 0; j < n; j++) a.push(args[j]);
+  const total = ctrl[${TOTAL}];
+  const chunk = ctrl[${CHUNK}];
+  const kernel = ctrl[${KERNEL}];
+  if (Atomics.compareExchange(ctrl, ${COUNTER}, c, c + 1) !== c) continue; // lost the race, or a new call
   try {
-    const n = args[${MAX_ARGS}];
-    const a = [];
-    for (let i = 0; i < n; i++) a.push(args[i]);
-    call(ctrl[base + ${KERNEL}], a, ctrl[base + ${START}], ctrl[base + ${END}], index + 1);
-    ctrl[base + ${ERROR}] = 0;
+    call(kernel, a, i * chunk, Math.min(total, (i + 1) * chunk), index + 1);
   } catch (err) {
-    ctrl[base + ${ERROR}] = 1;
+    ctrl[${ERROR}] = 1;
     console.error("convnext worker:", err);
   }
-  Atomics.store(ctrl, base + ${DONE}, seq);
-  Atomics.notify(ctrl, base + ${DONE});
+  Atomics.add(ctrl, ${COMPLETED}, 1);
+  Atomics.notify(ctrl, ${COMPLETED});
 }
 `;
 
@@ -68,15 +87,16 @@ export class NodeThreadPool implements ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private readonly threads: Worker[] = [];
-  private seq = 0;
-  private active = 0;
+  private epoch = 0;
+  private chunks = 0;
 
   constructor(spec: WorkerSpec) {
     this.workers = spec.workers;
-    const control = new SharedArrayBuffer(SLOT * 4 * spec.workers);
+    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
     const argsBuffer = new SharedArrayBuffer((MAX_ARGS + 1) * 8);
     this.ctrl = new Int32Array(control);
     this.args = new Float64Array(argsBuffer);
+    this.ctrl[COUNTER] = LOCKED;
     const data = {
       memory: spec.memory,
       kind: spec.kind,
@@ -91,48 +111,51 @@ export class NodeThreadPool implements ThreadPool {
     }
   }
 
-  start(kernelIndex: number, args: readonly number[], ranges: ReadonlyArray<readonly [number, number]>): void {
+  start(kernelIndex: number, args: readonly number[], total: number, chunk: number): void {
     if (args.length > MAX_ARGS) throw new Error(`thread pool: ${args.length} kernel arguments (max ${MAX_ARGS})`);
+    this.epoch = (this.epoch + 1) & 0x3ff;
+    const tag = this.epoch << INDEX_BITS;
+    Atomics.store(this.ctrl, COUNTER, tag | LOCKED);
     for (let i = 0; i < args.length; i++) this.args[i] = args[i];
     this.args[MAX_ARGS] = args.length;
-    this.seq = (this.seq % 0x3fffffff) + 1;
-    this.active = Math.min(this.workers, ranges.length);
-    for (let w = 0; w < this.active; w++) {
-      const base = w * SLOT;
-      this.ctrl[base + START] = ranges[w][0];
-      this.ctrl[base + END] = ranges[w][1];
-      this.ctrl[base + KERNEL] = kernelIndex;
-      Atomics.store(this.ctrl, base + SEQ, this.seq);
-      Atomics.notify(this.ctrl, base + SEQ);
+    this.chunks = Math.ceil(total / chunk);
+    this.ctrl[TOTAL] = total;
+    this.ctrl[CHUNK] = chunk;
+    this.ctrl[KERNEL] = kernelIndex;
+    this.ctrl[CHUNKS] = this.chunks;
+    this.ctrl[ERROR] = 0;
+    Atomics.store(this.ctrl, COMPLETED, 0);
+    Atomics.store(this.ctrl, COUNTER, tag); // open: chunk 0 is next
+    Atomics.notify(this.ctrl, COUNTER);
+  }
+
+  nextChunk(): number {
+    for (;;) {
+      const c = Atomics.load(this.ctrl, COUNTER);
+      const i = c & INDEX_MASK;
+      if (i >= this.chunks) return this.chunks;
+      if (Atomics.compareExchange(this.ctrl, COUNTER, c, c + 1) === c) {
+        Atomics.add(this.ctrl, COMPLETED, 1); // counted up front: the main thread runs it before waiting
+        return i;
+      }
     }
   }
 
   wait(): void {
-    let failed = false;
-    for (let w = 0; w < this.active; w++) {
-      const base = w * SLOT;
-      let spins = 0;
-      for (
-        let done = Atomics.load(this.ctrl, base + DONE);
-        done !== this.seq;
-        done = Atomics.load(this.ctrl, base + DONE)
-      ) {
-        if (++spins > SPIN) {
-          Atomics.wait(this.ctrl, base + DONE, done, 50);
-          spins = 0;
-        }
-      }
-      if (this.ctrl[base + ERROR]) failed = true;
+    let spins = 0;
+    let since = 0;
+    for (let done = Atomics.load(this.ctrl, COMPLETED); done < this.chunks; done = Atomics.load(this.ctrl, COMPLETED)) {
+      if ((++spins & 1023) !== 0) continue;
+      const now = performance.now();
+      if (since === 0) since = now;
+      else if (now - since > SPIN_MS) Atomics.wait(this.ctrl, COMPLETED, done, 1);
     }
-    this.active = 0;
-    if (failed) throw new Error("a kernel failed in a worker thread (see the error printed above)");
+    if (this.ctrl[ERROR]) throw new Error("a kernel failed in a worker thread (see the error printed above)");
   }
 
   dispose(): void {
-    for (let w = 0; w < this.threads.length; w++) {
-      Atomics.store(this.ctrl, w * SLOT + SEQ, -1);
-      Atomics.notify(this.ctrl, w * SLOT + SEQ);
-    }
+    Atomics.store(this.ctrl, COUNTER, -1);
+    Atomics.notify(this.ctrl, COUNTER);
     for (const t of this.threads) void t.terminate();
     this.threads.length = 0;
   }

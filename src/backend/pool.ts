@@ -15,8 +15,14 @@ export interface WorkerSpec {
 
 export interface ThreadPool {
   readonly workers: number;
-  /** Starts `kernel(...args, start, end, tid)` on worker i (tid i + 1) with ranges[i]; returns at once. */
-  start(kernelIndex: number, args: readonly number[], ranges: ReadonlyArray<readonly [number, number]>): void;
+  /**
+   * Starts `kernel(...args, start, end, tid)` on the workers (tid 1, 2, ...) over chunks of [0, total):
+   * each thread takes the next `chunk`-sized range from a shared counter (nextChunk) until none is left,
+   * so a thread the OS delays simply takes fewer chunks. Returns at once.
+   */
+  start(kernelIndex: number, args: readonly number[], total: number, chunk: number): void;
+  /** The next chunk index for the calling (main) thread, from the same counter the workers use. */
+  nextChunk(): number;
   /** Blocks until every started worker has finished; rethrows a worker's error. */
   wait(): void;
   dispose(): void;

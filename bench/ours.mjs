@@ -1,0 +1,63 @@
+// One measurement of this engine (run in its own process so peak RSS and threads belong to it alone):
+//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS   -> one JSON line on stdout
+import { readFileSync } from "node:fs";
+import { configureBackend, ConvNextForImageClassification, getBackend, Tensor } from "../dist/index.js";
+import { flopsPerImage } from "./flops.mjs";
+import { benchInput, summarize } from "./timing.mjs";
+
+const [dir, backend, threadsText, batchText, runsText] = process.argv.slice(2);
+const threads = Number(threadsText);
+const batch = Number(batchText);
+const runs = Number(runsText);
+configureBackend({ backend, threads });
+const config = JSON.parse(readFileSync(`${dir}/config.json`, "utf8"));
+const size = config.image_size ?? 224;
+
+const t0 = performance.now();
+const model = await ConvNextForImageClassification.fromPretrained(dir);
+const loadMs = performance.now() - t0;
+const x = new Tensor(benchInput(batch, size), [batch, 3, size, size]);
+
+model.forward(x); // warm-up: workspaces, weight upload, wasm tier-up
+model.forward(x);
+const times = [];
+for (let r = 0; r < runs; r++) {
+  const t = performance.now();
+  model.forward(x);
+  times.push((performance.now() - t) / batch);
+}
+// one more pass with per-op timers (kept out of the timed runs)
+const b = getBackend();
+let breakdown = {};
+if (b) {
+  b.profile = new Map();
+  const t = performance.now();
+  model.forward(x);
+  const total = performance.now() - t;
+  b.profile.set("head", total - [...b.profile.values()].reduce((a, v) => a + v, 0));
+  breakdown = Object.fromEntries([...b.profile].map(([k, v]) => [k, v / batch]));
+  b.profile = null;
+}
+const { total: flops, ops } = flopsPerImage(config, size);
+const s = summarize(times);
+console.log(
+  JSON.stringify({
+    system: "convnext (this package)",
+    backend,
+    threads,
+    batch,
+    ms_per_image_median: s.median,
+    ms_per_image_min: s.min,
+    gflops: flops / 1e6 / s.median,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    load_ms: loadMs,
+    runs,
+    breakdown_ms_per_image: breakdown,
+    op_gflops: Object.fromEntries(
+      Object.entries(breakdown)
+        .filter(([k]) => ops[k] > 0)
+        .map(([k, v]) => [k, ops[k] / 1e6 / v]),
+    ),
+  }),
+);
+process.exit(0);

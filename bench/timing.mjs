@@ -1,0 +1,19 @@
+// Shared by every measured system: the same deterministic input and the same statistics.
+
+/** Pixel values in [-2, 2] (like normalized images), deterministic. */
+export function benchInput(batch, size) {
+  const x = new Float32Array(batch * 3 * size * size);
+  let s = 12345;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 4294967296) * 4 - 2;
+  }
+  return x;
+}
+
+export function summarize(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0] };
+}
