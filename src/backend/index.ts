@@ -10,3 +10,4 @@ export {
   type BackendOptions,
 } from "./backend.js";
 export { wasmSimdSupported } from "./wasm/wasm-kernels.js";
+export { fastOps, type FastOps } from "./fast-ops.js";
