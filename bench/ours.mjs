@@ -18,7 +18,8 @@ const model = await ConvNextForImageClassification.fromPretrained(dir);
 const loadMs = performance.now() - t0;
 const x = new Tensor(benchInput(batch, size), [batch, 3, size, size]);
 
-model.forward(x); // warm-up: workspaces, weight upload, wasm tier-up
+// warm-up: workspaces, weight upload, wasm tier-up
+const logitsHead = Array.from(model.forward(x).logits.data.slice(0, 8));
 model.forward(x);
 const times = [];
 for (let r = 0; r < runs; r++) {
@@ -52,6 +53,7 @@ console.log(
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     load_ms: loadMs,
     runs,
+    logits_head: logitsHead,
     breakdown_ms_per_image: breakdown,
     op_gflops: Object.fromEntries(
       Object.entries(breakdown)

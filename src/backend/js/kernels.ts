@@ -35,7 +35,11 @@ export function geluScalar(x: number): number {
   return x < 0 ? x * q : x * (1 - q);
 }
 
-/** See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1. */
+/**
+ * See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1.
+ * Each 4-pixel strip of x is first packed (as float64, so the inner loop converts only weights) into the
+ * thread's pack area; then every 4-row block of w runs down it: 16 accumulators per k step.
+ */
 export function gemm(
   mem: JsMemory,
   out: number,
@@ -48,33 +52,39 @@ export function gemm(
   P: number,
   nImg: number,
   mode: number,
-  _packBase: number,
-  _packBytes: number,
+  packBase: number,
+  packBytes: number,
   m0: number,
   m1: number,
+  tid: number,
 ): void {
   const f = mem.f32;
+  const xs = mem.f64;
+  const pk = (packBase + tid * packBytes) >> 3;
   const o0 = out >> 2;
   const w0 = w >> 2;
-  const x0 = x >> 2;
   const b0 = bias >> 2;
   const g0 = gamma >> 2;
-  // 4 rows x 4 pixels of accumulators; the inner loop walks k down a column panel of x.
   for (let img = 0; img < nImg; img++) {
-    const xi = x0 + img * K * P;
+    const xi = (x >> 2) + img * K * P;
     const oi = o0 + img * M * P;
-    for (let m = m0; m < m1; m += 4) {
-      const rows = Math.min(4, m1 - m);
-      const wa = w0 + m * K;
-      const wb = rows > 1 ? wa + K : wa;
-      const wc = rows > 2 ? wa + 2 * K : wa;
-      const wd = rows > 3 ? wa + 3 * K : wa;
-      for (let p = 0; p < P; p += 4) {
+    for (let p = 0; p < P; p += 4) {
+      for (let k = 0, src = xi + p, dst = pk; k < K; k++, src += P, dst += 4) {
+        xs[dst] = f[src];
+        xs[dst + 1] = f[src + 1];
+        xs[dst + 2] = f[src + 2];
+        xs[dst + 3] = f[src + 3];
+      }
+      for (let m = m0; m < m1; m += 4) {
+        const rows = Math.min(4, m1 - m);
+        const wa = w0 + m * K;
+        const wb = rows > 1 ? wa + K : wa;
+        const wc = rows > 2 ? wa + 2 * K : wa;
+        const wd = rows > 3 ? wa + 3 * K : wa;
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
         let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
-        let xp = xi + p;
-        for (let k = 0; k < K; k++) {
-          const v0 = f[xp], v1 = f[xp + 1], v2 = f[xp + 2], v3 = f[xp + 3]; // prettier-ignore
+        for (let k = 0, xp = pk; k < K; k++, xp += 4) {
+          const v0 = xs[xp], v1 = xs[xp + 1], v2 = xs[xp + 2], v3 = xs[xp + 3]; // prettier-ignore
           const s = f[wa + k], t = f[wb + k], u = f[wc + k], r = f[wd + k]; // prettier-ignore
           a0 += s * v0;
           a1 += s * v1;
@@ -92,7 +102,6 @@ export function gemm(
           d1 += r * v1;
           d2 += r * v2;
           d3 += r * v3; // prettier-ignore
-          xp += P;
         }
         const o = oi + m * P + p;
         gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], mode === 2 ? f[g0 + m] : 1, mode);

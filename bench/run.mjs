@@ -1,0 +1,197 @@
+// `npm run bench [-- options]`: times this engine (and with --peers, onnxruntime-node and -web on the
+// same weights and input) on generated weights; each configuration runs in its own process.
+//   --model tiny|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; atto = ConvNeXT V2 atto)
+//   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --peers  --json  --js-batches 1
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { flopsPerImage } from "./flops.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const flag = (name) => args.includes(`--${name}`);
+const list = (name, def) => opt(name, def).split(",").filter(Boolean);
+
+const MODELS = { tiny: "convnext-tiny-224.json", atto: "convnextv2-atto-224.json" };
+const modelArg = opt("model", "tiny");
+const configFile = MODELS[modelArg] ? join(here, "configs", MODELS[modelArg]) : modelArg;
+const config = JSON.parse(readFileSync(configFile, "utf8"));
+const name = MODELS[modelArg] ? MODELS[modelArg].replace(/\.json$/, "") : "custom";
+const size = config.image_size ?? 224;
+const runs = Number(opt("runs", "10"));
+const batches = list("batches", "1,8").map(Number);
+const threadCounts = list("threads", "1,2").map(Number);
+const backends = list("backends", "wasm,js");
+const jsBatches = list("js-batches", "1").map(Number);
+const json = flag("json");
+const log = (...a) => (json ? console.error(...a) : console.log(...a));
+
+// weights: generated once into bench/out (git-ignored)
+const dir = join(root, "bench", "out", name);
+mkdirSync(dir, { recursive: true });
+if (
+  !existsSync(join(dir, "model.safetensors")) ||
+  readFileSync(join(dir, "config.json"), "utf8") !== readFileSync(configFile, "utf8")
+) {
+  writeFileSync(join(dir, "config.json"), readFileSync(configFile, "utf8"));
+  execFileSync(
+    process.execPath,
+    [
+      join(root, "tools/make_weights.mjs"),
+      "--config",
+      join(dir, "config.json"),
+      "--out",
+      join(dir, "model.safetensors"),
+    ],
+    { stdio: "inherit" },
+  );
+}
+
+const child = (script, argv) => {
+  const out = execFileSync(process.execPath, [join(here, script), ...argv.map(String)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out.trim().split("\n").pop());
+};
+
+const results = [];
+const lscpu = (() => {
+  try {
+    return execFileSync("lscpu", { encoding: "utf8" });
+  } catch {
+    return "";
+  }
+})();
+const cpu = /Model name:\s*(.*)/.exec(lscpu)?.[1] ?? "unknown CPU";
+log(
+  `${name}: ${(flopsPerImage(config, size).total / 1e9).toFixed(2)} GFLOP/image, ${runs} timed runs after 2 warm-ups; ${cpu}, node ${process.version}`,
+);
+
+for (const backend of backends) {
+  for (const threads of threadCounts) {
+    for (const batch of backend === "js" ? jsBatches : batches) {
+      const r = child("ours.mjs", [dir, backend, threads, batch, runs]);
+      results.push(r);
+      log(`  ours ${backend} ${threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
+    }
+  }
+}
+
+if (flag("peers")) {
+  if (config.model_type === "convnextv2") {
+    log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
+  } else {
+    const onnx = join(dir, "model.onnx");
+    if (!existsSync(onnx))
+      execFileSync(process.execPath, [join(here, "export-onnx.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
+    for (const peer of ["onnxruntime-web", "onnxruntime-node"]) {
+      for (const threads of threadCounts) {
+        for (const batch of batches) {
+          const r = child("peer.mjs", [peer, onnx, threads, batch, runs, size]);
+          r.gflops = flopsPerImage(config, size).total / 1e6 / r.ms_per_image_median;
+          results.push(r);
+          log(`  ${peer} ${threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
+        }
+      }
+    }
+  }
+}
+
+const rows = results.map((r) => ({
+  system: r.system,
+  backend: r.backend,
+  threads: r.threads,
+  batch: r.batch,
+  ms_per_image_median: +r.ms_per_image_median.toFixed(2),
+  ms_per_image_min: +r.ms_per_image_min.toFixed(2),
+  gflops: +r.gflops.toFixed(2),
+  peak_rss_mb: +r.peak_rss_mb.toFixed(1),
+  load_ms: +r.load_ms.toFixed(0),
+  ...(r.breakdown_ms_per_image
+    ? { breakdown_ms_per_image: round(r.breakdown_ms_per_image), op_gflops: round(r.op_gflops) }
+    : {}),
+}));
+function round(o) {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, +v.toFixed(2)]));
+}
+
+// same input, same weights: the peers' logits must agree with ours
+const ours = results.find((r) => r.logits_head);
+for (const r of results.filter((x) => x.logits_head)) {
+  const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
+  if (d > 1e-3) log(`  WARNING: ${r.system} logits differ from ${ours.system} by ${d}`);
+}
+
+if (json) {
+  console.log(
+    JSON.stringify(
+      {
+        model: name,
+        gflop_per_image: flopsPerImage(config, size).total / 1e9,
+        cpu,
+        node: process.version,
+        date: new Date().toISOString(),
+        results: rows,
+      },
+      null,
+      1,
+    ),
+  );
+} else {
+  const head = [
+    "system",
+    "backend",
+    "threads",
+    "batch",
+    "ms/img median",
+    "ms/img min",
+    "GFLOP/s",
+    "peak RSS MB",
+    "load ms",
+  ];
+  const table = rows.map((r) => [
+    r.system,
+    r.backend,
+    r.threads,
+    r.batch,
+    r.ms_per_image_median,
+    r.ms_per_image_min,
+    r.gflops,
+    r.peak_rss_mb,
+    r.load_ms,
+  ]);
+  console.log(`\n| ${head.join(" | ")} |\n|${head.map(() => "---").join("|")}|`);
+  for (const t of table) console.log(`| ${t.join(" | ")} |`);
+  const ourRows = rows.filter((r) => r.breakdown_ms_per_image);
+  if (ourRows.length) {
+    const ops = Object.keys(ourRows[0].breakdown_ms_per_image);
+    console.log(
+      `\nPer-op ms/image (GFLOP/s), one profiled pass:\n\n| config | ${ops.join(" | ")} |\n|---|${ops.map(() => "---").join("|")}|`,
+    );
+    for (const r of ourRows) {
+      const cells = ops.map(
+        (o) => `${r.breakdown_ms_per_image[o] ?? "-"}${r.op_gflops?.[o] ? ` (${r.op_gflops[o]})` : ""}`,
+      );
+      console.log(`| ${r.backend} ${r.threads}t b${r.batch} | ${cells.join(" | ")} |`);
+    }
+  }
+  const peers = rows.filter((r) => !r.breakdown_ms_per_image);
+  if (peers.length) {
+    console.log("\nRatios (peer ms/img median / ours, wasm backend; > 1 means we are faster):\n");
+    for (const p of peers) {
+      const o = rows.find((r) => r.backend === "wasm" && r.threads === p.threads && r.batch === p.batch);
+      if (o)
+        console.log(
+          `- ${p.system}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x`,
+        );
+    }
+  }
+}
+process.exit(0);
