@@ -56,7 +56,7 @@ export function dwconv(
           const sp = srow + <usize>ky * sRow + ((<usize>ox) << 2);
           const wp = wc + ((<usize>(ky * k)) << 2);
           for (let kx = 0; kx < k; kx++) {
-            const s = f32x4.splat(load<f32>(wp + ((<usize>kx) << 2)));
+            const s = v128.load32_splat(wp + ((<usize>kx) << 2));
             const p = sp + ((<usize>kx) << 2);
             a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
             a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
@@ -78,7 +78,7 @@ export function dwconv(
           for (let kx = 0; kx < k; kx++) {
             a0 = f32x4.add(
               a0,
-              f32x4.mul(f32x4.splat(load<f32>(wp + ((<usize>kx) << 2))), v128.load(sp + ((<usize>kx) << 2))),
+              f32x4.mul(v128.load32_splat(wp + ((<usize>kx) << 2)), v128.load(sp + ((<usize>kx) << 2))),
             );
           }
         }

@@ -24,7 +24,7 @@ function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
 }
 
 /**
- * out   [nImg, M, P]   (P a multiple of 8; only rows m0 <= m < m1 are written)
+ * out   [nImg, M, P]   (P a multiple of 8; only rows r0 <= img * M + m < r1 are written)
  * w     [M, K]
  * x     [nImg, K, P]
  * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
@@ -43,8 +43,8 @@ export function gemm(
   mode: i32,
   packBase: usize,
   packBytes: usize,
-  m0: i32,
-  m1: i32,
+  r0: i32,
+  r1: i32,
   tid: i32,
 ): void {
   const pack = packBase + <usize>tid * packBytes;
@@ -52,7 +52,12 @@ export function gemm(
   const kBytes = (<usize>K) << 2;
   let chunk = (PANEL_FLOATS / K) & ~7;
   if (chunk < 8) chunk = 8;
-  for (let img = 0; img < nImg; img++) {
+  // [r0, r1) counts output rows over all images (img * M + m): threads split by image when the batch
+  // allows, so each packs only the panels it uses, and by rows within an image otherwise
+  const imgEnd = min(nImg, (r1 + M - 1) / M);
+  for (let img = r0 / M; img < imgEnd; img++) {
+    const m0 = max(0, r0 - img * M);
+    const m1 = min(M, r1 - img * M);
     const xi = x + <usize>img * <usize>K * rowBytes;
     const oi = out + <usize>img * <usize>M * rowBytes;
     for (let c0 = 0; c0 < P; c0 += chunk) {
@@ -100,16 +105,16 @@ export function gemm(
           while (wp < wEnd) {
             const x0 = v128.load(xp);
             const x1 = v128.load(xp, 16);
-            let s = f32x4.splat(load<f32>(wp));
+            let s = v128.load32_splat(wp);
             a00 = f32x4.add(a00, f32x4.mul(s, x0));
             a01 = f32x4.add(a01, f32x4.mul(s, x1));
-            s = f32x4.splat(load<f32>(wp + kBytes));
+            s = v128.load32_splat(wp + kBytes);
             a10 = f32x4.add(a10, f32x4.mul(s, x0));
             a11 = f32x4.add(a11, f32x4.mul(s, x1));
-            s = f32x4.splat(load<f32>(wp + 2 * kBytes));
+            s = v128.load32_splat(wp + 2 * kBytes);
             a20 = f32x4.add(a20, f32x4.mul(s, x0));
             a21 = f32x4.add(a21, f32x4.mul(s, x1));
-            s = f32x4.splat(load<f32>(wp + 3 * kBytes));
+            s = v128.load32_splat(wp + 3 * kBytes);
             a30 = f32x4.add(a30, f32x4.mul(s, x0));
             a31 = f32x4.add(a31, f32x4.mul(s, x1));
             xp += 32;
@@ -136,7 +141,7 @@ export function gemm(
           let a1 = a0;
           let xp = pack + <usize>((p - c0) * K) * 4;
           for (let k = 0; k < K; k++) {
-            const s = f32x4.splat(load<f32>(w0 + ((<usize>k) << 2)));
+            const s = v128.load32_splat(w0 + ((<usize>k) << 2));
             a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp)));
             a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
             xp += 32;

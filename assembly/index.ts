@@ -7,3 +7,4 @@ export { dwconv } from "./dwconv";
 export { layerNormCF } from "./layernorm";
 export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
+export { initConstants } from "./gelu";

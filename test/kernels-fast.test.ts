@@ -148,8 +148,8 @@ describe("fast GELU vs the exact erf GELU (float64)", () => {
   });
 
   // float32 throughout (no FMA in SIMD128): the polynomial and t = 1 / (1 + 0.3 u) roundings add up to
-  // 6 ulp at worst (near x = -3.2, where GELU is -0.002), i.e. under 4e-7 relative.
-  it.each(backends.filter((b) => b.name === "wasm").slice(0, 1))("wasm SIMD (float32 formula): at most 6 ulp", (b) => {
+  // 7 ulp at worst (near x = -3.4, where GELU is -0.001), i.e. under 5e-7 relative.
+  it.each(backends.filter((b) => b.name === "wasm").slice(0, 1))("wasm SIMD (float32 formula): at most 7 ulp", (b) => {
     const out = new Float32Array(x.length);
     fastOps(b).gelu(out, x, x.length);
     let worst = 0;
@@ -159,7 +159,7 @@ describe("fast GELU vs the exact erf GELU (float64)", () => {
       if (u > worst) [worst, at] = [u, x[i]];
     }
     console.log(`wasm GELU: max ${worst} ulp (at x = ${at}) over ${x.length} points in [-400, 400]`);
-    expect(worst).toBeLessThanOrEqual(6);
+    expect(worst).toBeLessThanOrEqual(7);
     expect(out[x.indexOf(-400)]).toBe(0);
     expect(out[x.indexOf(400)]).toBe(400);
   });

@@ -51,6 +51,7 @@ export class Backend {
     this.threads = shared && factory ? Math.max(1, Math.floor(threads)) : 1;
     if (name === "wasm") {
       const exports = instantiateWasmKernels(this.heap.memory);
+      exports.initConstants(); // the SIMD constant table at bytes 256..704, below the heap's first block
       const table = KERNEL_NAMES.map((k) => exports[k] as WasmKernel);
       this.local = (kernel, args, start, end, tid) => table[KERNEL_NAMES.indexOf(kernel)](...args, start, end, tid);
     } else {
@@ -73,8 +74,11 @@ export class Backend {
     }
   }
 
-  /** Runs `kernel(...args, start, end, tid)` over [0, total), split across the threads. */
-  run(kernel: KernelName, args: readonly number[], total: number, grain: number): void {
+  /**
+   * Runs `kernel(...args, start, end, tid)` over [0, total), split across the threads in chunks that are
+   * multiples of `grain` and (when there is enough work) at least `minChunk` long.
+   */
+  run(kernel: KernelName, args: readonly number[], total: number, grain: number, minChunk = grain): void {
     if (total <= 0) return;
     const pool = this.pool;
     if (!pool || total <= grain) {
@@ -84,7 +88,7 @@ export class Backend {
     // about four chunks per thread: fine enough to rebalance when the OS delays a thread, coarse enough
     // that per-call work (the GEMM's panel packing) stays small
     const units = Math.ceil(total / grain);
-    const chunk = Math.ceil(units / Math.min(units, 4 * (pool.workers + 1))) * grain;
+    const chunk = Math.max(Math.ceil(units / Math.min(units, 4 * (pool.workers + 1))) * grain, minChunk);
     pool.start(KERNEL_NAMES.indexOf(kernel), args, total, chunk);
     try {
       for (let c = pool.nextChunk(); c * chunk < total; c = pool.nextChunk()) {

@@ -72,7 +72,12 @@ export function fastOps(backend: Backend): FastOps {
       backend.run("spaceToDepth", [patches, src, H, W, H * W, k, P], N * Cin, 1);
       const dst = alloc(N * Cout * P);
       const [pk, pkBytes] = pack(Cin * k * k);
-      backend.run("gemm", [dst, put(weight), patches, put(bias), 0, Cout, Cin * k * k, P, N, 0, pk, pkBytes], Cout, 4);
+      backend.run(
+        "gemm",
+        [dst, put(weight), patches, put(bias), 0, Cout, Cin * k * k, P, N, 0, pk, pkBytes],
+        N * Cout,
+        4,
+      );
       getPlanes(out, dst, N * Cout, OH * OW, P);
     }),
     depthwiseConv2d: guarded((out, x, weight, bias, N, C, H, W, k, pad) => {

@@ -192,9 +192,9 @@ export class FastRunner {
     if (profile) profile.set(op, (profile.get(op) ?? 0) + performance.now() - t0);
   }
 
-  private call(op: OpName, kernel: KernelName, args: number[], total: number, grain: number): void {
+  private call(op: OpName, kernel: KernelName, args: number[], total: number, grain: number, minChunk = grain): void {
     const t0 = this.backend.profile ? performance.now() : 0;
-    this.backend.run(kernel, args, total, grain);
+    this.backend.run(kernel, args, total, grain, minChunk);
     if (this.backend.profile) this.time(op, t0);
   }
 
@@ -228,7 +228,14 @@ export class FastRunner {
       ws.pack,
       ws.packBytes,
     ];
-    this.call(op, "gemm", args, g.C, 4);
+    this.gemm(op, args, N, g.C);
+  }
+
+  /** A GEMM over N images x M rows: chunks of whole images when the batch allows, else of >= 32 rows. */
+  private gemm(op: OpName, args: number[], N: number, M: number): void {
+    const threads = this.backend.threads;
+    const minChunk = N >= 2 * threads ? M : Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4));
+    this.call(op, "gemm", args, N * M, 4, minChunk);
   }
 
   private layerNorm(op: OpName, norm: LayerNorm, out: number, x: number, N: number, C: number, P: number): void {
@@ -263,13 +270,7 @@ export class FastRunner {
     const hidden = block.pwconv1.outFeatures;
     const w1 = this.weight(block.pwconv1.weight);
     const b1 = this.weight(block.pwconv1.bias);
-    this.call(
-      "pwconv1+gelu",
-      "gemm",
-      [ws.h, w1, ws.t, b1, 0, hidden, C, P, N, MODE_GELU, ws.pack, ws.packBytes],
-      hidden,
-      4,
-    );
+    this.gemm("pwconv1+gelu", [ws.h, w1, ws.t, b1, 0, hidden, C, P, N, MODE_GELU, ws.pack, ws.packBytes], N, hidden);
     const grn = (block as { grn?: { weight: Parameter; bias: Parameter } }).grn;
     if (grn) this.globalResponseNorm(grn, N, hidden, H * W, P, ws);
     const scale = (block as { layer_scale_parameter?: Parameter | null }).layer_scale_parameter ?? null;
@@ -277,12 +278,11 @@ export class FastRunner {
     const b2 = this.weight(block.pwconv2.bias);
     const mode = scale ? MODE_SCALE_RESIDUAL : MODE_RESIDUAL;
     const gamma = scale ? this.weight(scale) : 0;
-    this.call(
+    this.gemm(
       "pwconv2+scale+residual",
-      "gemm",
       [ws.x, w2, ws.h, b2, gamma, C, hidden, P, N, mode, ws.pack, ws.packBytes],
+      N,
       C,
-      4,
     );
   }
 

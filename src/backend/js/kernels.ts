@@ -54,8 +54,8 @@ export function gemm(
   mode: number,
   packBase: number,
   packBytes: number,
-  m0: number,
-  m1: number,
+  r0: number,
+  r1: number,
   tid: number,
 ): void {
   const f = mem.f32;
@@ -65,7 +65,11 @@ export function gemm(
   const w0 = w >> 2;
   const b0 = bias >> 2;
   const g0 = gamma >> 2;
-  for (let img = 0; img < nImg; img++) {
+  // [r0, r1) counts output rows over all images (img * M + m), as in assembly/gemm.ts
+  const imgEnd = Math.min(nImg, Math.ceil(r1 / M));
+  for (let img = Math.floor(r0 / M); img < imgEnd; img++) {
+    const m0 = Math.max(0, r0 - img * M);
+    const m1 = Math.min(M, r1 - img * M);
     const xi = (x >> 2) + img * K * P;
     const oi = o0 + img * M * P;
     for (let p = 0; p < P; p += 4) {
