@@ -23,6 +23,15 @@ function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
   v128.store(out, v);
 }
 
+/** finish() for the 8 outputs of one row; bias and gamma are read here, not held in registers. */
+@inline
+function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mode: i32): void {
+  const b = v128.load32_splat(bias);
+  const g = mode == MODE_SCALE_RESIDUAL ? v128.load32_splat(gamma) : f32x4.splat(1);
+  finish(out, a0, b, g, mode);
+  finish(out + 16, a1, b, g, mode);
+}
+
 /**
  * out   [nImg, M, P]   (P a multiple of 8; only rows r0 <= img * M + m < r1 are written)
  * w     [M, K]
@@ -76,20 +85,8 @@ export function gemm(
       let m = m0;
       for (; m + 4 <= m1; m += 4) {
         const w0 = w + <usize>m * kBytes;
-        const b0 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2)));
-        const b1 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2), 4));
-        const b2 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2), 8));
-        const b3 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2), 12));
-        let g0 = f32x4.splat(1);
-        let g1 = g0;
-        let g2 = g0;
-        let g3 = g0;
-        if (mode == MODE_SCALE_RESIDUAL) {
-          g0 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2)));
-          g1 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2), 4));
-          g2 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2), 8));
-          g3 = f32x4.splat(load<f32>(gamma + ((<usize>m) << 2), 12));
-        }
+        const bm = bias + ((<usize>m) << 2);
+        const gm = gamma + ((<usize>m) << 2);
         for (let p = c0; p < c1; p += 8) {
           let a00 = f32x4.splat(0);
           let a01 = a00;
@@ -121,14 +118,10 @@ export function gemm(
             wp += 4;
           }
           const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
-          finish(o, a00, b0, g0, mode);
-          finish(o + 16, a01, b0, g0, mode);
-          finish(o + rowBytes, a10, b1, g1, mode);
-          finish(o + rowBytes + 16, a11, b1, g1, mode);
-          finish(o + 2 * rowBytes, a20, b2, g2, mode);
-          finish(o + 2 * rowBytes + 16, a21, b2, g2, mode);
-          finish(o + 3 * rowBytes, a30, b3, g3, mode);
-          finish(o + 3 * rowBytes + 16, a31, b3, g3, mode);
+          finishRow(o, a00, a01, bm, gm, mode);
+          finishRow(o + rowBytes, a10, a11, bm + 4, gm + 4, mode);
+          finishRow(o + 2 * rowBytes, a20, a21, bm + 8, gm + 8, mode);
+          finishRow(o + 3 * rowBytes, a30, a31, bm + 12, gm + 12, mode);
         }
       }
       // leftover rows (M not a multiple of 4, or an odd split): one row at a time
