@@ -140,7 +140,7 @@ export class FastRunner {
         h = Math.max(h, N * b.pwconv1.outFeatures * g.P);
         maxK = Math.max(maxK, b.pwconv1.outFeatures);
         const pad = b.dwconv.padding;
-        scratch = Math.max(scratch, (g.H + 2 * pad) * (g.W + 2 * pad + 4));
+        scratch = Math.max(scratch, (g.H + 2 * pad) * (g.W + 2 * pad + 4) + g.W + 4); // see assembly/dwconv.ts
       }
       prev = g;
     });
