@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import "../src/node.js"; // what the CLI entry (src/cli/main.ts) sets up before running a command
 import decode from "../src/cli/decode.js";
 import preprocess from "../src/cli/preprocess.js";
 import { parseSafetensors } from "../src/io/safetensors.js";
