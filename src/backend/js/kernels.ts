@@ -37,8 +37,8 @@ export function geluScalar(x: number): number {
 
 /**
  * See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1.
- * Each 4-pixel strip of x is first packed (as float64, so the inner loop converts only weights) into the
- * thread's pack area; then every 4-row block of w runs down it: 16 accumulators per k step.
+ * A 4-row x 4-pixel tile of accumulators per k step (packing x, as the wasm kernel does, measured no
+ * faster here: V8's typed-array loads, not the stride, bound this loop).
  */
 export function gemm(
   mem: JsMemory,
@@ -52,15 +52,12 @@ export function gemm(
   P: number,
   nImg: number,
   mode: number,
-  packBase: number,
-  packBytes: number,
+  _packBase: number,
+  _packBytes: number,
   r0: number,
   r1: number,
-  tid: number,
 ): void {
   const f = mem.f32;
-  const xs = mem.f64;
-  const pk = (packBase + tid * packBytes) >> 3;
   const o0 = out >> 2;
   const w0 = w >> 2;
   const b0 = bias >> 2;
@@ -72,40 +69,34 @@ export function gemm(
     const m1 = Math.min(M, r1 - img * M);
     const xi = (x >> 2) + img * K * P;
     const oi = o0 + img * M * P;
-    for (let p = 0; p < P; p += 4) {
-      for (let k = 0, src = xi + p, dst = pk; k < K; k++, src += P, dst += 4) {
-        xs[dst] = f[src];
-        xs[dst + 1] = f[src + 1];
-        xs[dst + 2] = f[src + 2];
-        xs[dst + 3] = f[src + 3];
-      }
-      for (let m = m0; m < m1; m += 4) {
-        const rows = Math.min(4, m1 - m);
-        const wa = w0 + m * K;
-        const wb = rows > 1 ? wa + K : wa;
-        const wc = rows > 2 ? wa + 2 * K : wa;
-        const wd = rows > 3 ? wa + 3 * K : wa;
+    for (let m = m0; m < m1; m += 4) {
+      const rows = Math.min(4, m1 - m);
+      const wa = w0 + m * K;
+      const wb = rows > 1 ? wa + K : wa;
+      const wc = rows > 2 ? wa + 2 * K : wa;
+      const wd = rows > 3 ? wa + 3 * K : wa;
+      for (let p = 0; p < P; p += 4) {
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
         let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
-        for (let k = 0, xp = pk; k < K; k++, xp += 4) {
-          const v0 = xs[xp], v1 = xs[xp + 1], v2 = xs[xp + 2], v3 = xs[xp + 3]; // prettier-ignore
+        for (let k = 0, xp = xi + p; k < K; k++, xp += P) {
+          const v0 = f[xp], v1 = f[xp + 1], v2 = f[xp + 2], v3 = f[xp + 3]; // prettier-ignore
           const s = f[wa + k], t = f[wb + k], u = f[wc + k], r = f[wd + k]; // prettier-ignore
           a0 += s * v0;
           a1 += s * v1;
           a2 += s * v2;
-          a3 += s * v3; // prettier-ignore
+          a3 += s * v3;
           b0_ += t * v0;
           b1 += t * v1;
           b2 += t * v2;
-          b3 += t * v3; // prettier-ignore
+          b3 += t * v3;
           c0 += u * v0;
           c1 += u * v1;
           c2 += u * v2;
-          c3 += u * v3; // prettier-ignore
+          c3 += u * v3;
           d0 += r * v0;
           d1 += r * v1;
           d2 += r * v2;
-          d3 += r * v3; // prettier-ignore
+          d3 += r * v3;
         }
         const o = oi + m * P + p;
         gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], mode === 2 ? f[g0 + m] : 1, mode);
