@@ -54,7 +54,8 @@ for (;;) {
   const c = Atomics.load(ctrl, ${COUNTER});
   if (c === -1) break;
   const i = c & ${INDEX_MASK};
-  const chunks = ctrl[${CHUNKS}];
+  // atomic reads throughout: a plain read in this spin loop may be hoisted out of it by the JIT
+  const chunks = Atomics.load(ctrl, ${CHUNKS});
   if (i === ${LOCKED} || i >= chunks) {
     // nothing to take: spin a little, then sleep until the counter changes
     if ((++spins & 1023) !== 0) continue;
@@ -66,15 +67,20 @@ for (;;) {
   idleSince = 0;
   const n = args[${MAX_ARGS}];
   const a = [];
-  for (let j = 0; j < n; j++) a.push(args[j]);
-  const total = ctrl[${TOTAL}];
-  const chunk = ctrl[${CHUNK}];
-  const kernel = ctrl[${KERNEL}];
+  // integers back to small ints: a kernel whose sizes and offsets arrive as doubles gets compiled with
+  // float64 index arithmetic, which made the pure-TS kernels run at a fraction of their speed here
+  for (let j = 0; j < n; j++) {
+    const v = args[j];
+    a.push(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v | 0 : v);
+  }
+  const total = Atomics.load(ctrl, ${TOTAL});
+  const chunk = Atomics.load(ctrl, ${CHUNK});
+  const kernel = Atomics.load(ctrl, ${KERNEL});
   if (Atomics.compareExchange(ctrl, ${COUNTER}, c, c + 1) !== c) continue; // lost the race, or a new call
   try {
     call(kernel, a, i * chunk, Math.min(total, (i + 1) * chunk), index + 1);
   } catch (err) {
-    ctrl[${ERROR}] = 1;
+    Atomics.store(ctrl, ${ERROR}, 1);
     console.error("convnext worker:", err);
   }
   Atomics.add(ctrl, ${COMPLETED}, 1);
@@ -119,11 +125,11 @@ export class NodeThreadPool implements ThreadPool {
     for (let i = 0; i < args.length; i++) this.args[i] = args[i];
     this.args[MAX_ARGS] = args.length;
     this.chunks = Math.ceil(total / chunk);
-    this.ctrl[TOTAL] = total;
-    this.ctrl[CHUNK] = chunk;
-    this.ctrl[KERNEL] = kernelIndex;
-    this.ctrl[CHUNKS] = this.chunks;
-    this.ctrl[ERROR] = 0;
+    Atomics.store(this.ctrl, TOTAL, total);
+    Atomics.store(this.ctrl, CHUNK, chunk);
+    Atomics.store(this.ctrl, KERNEL, kernelIndex);
+    Atomics.store(this.ctrl, CHUNKS, this.chunks);
+    Atomics.store(this.ctrl, ERROR, 0);
     Atomics.store(this.ctrl, COMPLETED, 0);
     Atomics.store(this.ctrl, COUNTER, tag); // open: chunk 0 is next
     Atomics.notify(this.ctrl, COUNTER);
@@ -150,7 +156,8 @@ export class NodeThreadPool implements ThreadPool {
       if (since === 0) since = now;
       else if (now - since > SPIN_MS) Atomics.wait(this.ctrl, COMPLETED, done, 1);
     }
-    if (this.ctrl[ERROR]) throw new Error("a kernel failed in a worker thread (see the error printed above)");
+    if (Atomics.load(this.ctrl, ERROR))
+      throw new Error("a kernel failed in a worker thread (see the error printed above)");
   }
 
   dispose(): void {
