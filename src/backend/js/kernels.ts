@@ -37,8 +37,7 @@ export function geluScalar(x: number): number {
 
 /**
  * See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1.
- * A 4-row x 4-pixel tile of accumulators per k step (packing x, as the wasm kernel does, measured no
- * faster here: V8's typed-array loads, not the stride, bound this loop).
+ * A 4-row x 4-pixel tile of accumulators per k step, on a packed strip of x (see below).
  */
 export function gemm(
   mem: JsMemory,
@@ -52,12 +51,15 @@ export function gemm(
   P: number,
   nImg: number,
   mode: number,
-  _packBase: number,
-  _packBytes: number,
+  packBase: number,
+  packBytes: number,
   r0: number,
   r1: number,
+  tid: number,
 ): void {
   const f = mem.f32;
+  const xs = mem.f64;
+  const pk = (packBase + tid * packBytes) >> 3;
   const o0 = out >> 2;
   const w0 = w >> 2;
   const b0 = bias >> 2;
@@ -69,17 +71,25 @@ export function gemm(
     const m1 = Math.min(M, r1 - img * M);
     const xi = (x >> 2) + img * K * P;
     const oi = o0 + img * M * P;
-    for (let m = m0; m < m1; m += 4) {
-      const rows = Math.min(4, m1 - m);
-      const wa = w0 + m * K;
-      const wb = rows > 1 ? wa + K : wa;
-      const wc = rows > 2 ? wa + 2 * K : wa;
-      const wd = rows > 3 ? wa + 3 * K : wa;
-      for (let p = 0; p < P; p += 4) {
+    for (let p = 0; p < P; p += 4) {
+      // pack the 4-pixel strip x[0..K, p..p+4) contiguously (float64): the k loop below then reads
+      // consecutive memory instead of striding a whole plane per k, which thrashed the TLB and caches
+      for (let k = 0, src = xi + p, dst = pk; k < K; k++, src += P, dst += 4) {
+        xs[dst] = f[src];
+        xs[dst + 1] = f[src + 1];
+        xs[dst + 2] = f[src + 2];
+        xs[dst + 3] = f[src + 3];
+      }
+      for (let m = m0; m < m1; m += 4) {
+        const rows = Math.min(4, m1 - m);
+        const wa = w0 + m * K;
+        const wb = rows > 1 ? wa + K : wa;
+        const wc = rows > 2 ? wa + 2 * K : wa;
+        const wd = rows > 3 ? wa + 3 * K : wa;
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
         let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
-        for (let k = 0, xp = xi + p; k < K; k++, xp += P) {
-          const v0 = f[xp], v1 = f[xp + 1], v2 = f[xp + 2], v3 = f[xp + 3]; // prettier-ignore
+        for (let k = 0, xp = pk; k < K; k++, xp += 4) {
+          const v0 = xs[xp], v1 = xs[xp + 1], v2 = xs[xp + 2], v3 = xs[xp + 3]; // prettier-ignore
           const s = f[wa + k], t = f[wb + k], u = f[wc + k], r = f[wd + k]; // prettier-ignore
           a0 += s * v0;
           a1 += s * v1;
