@@ -25,7 +25,17 @@ export default tseslint.config(
   },
   {
     // The core must run in browsers and bundlers: no Node-only modules in it.
-    files: ["src/tensor/**", "src/ops/**", "src/model/**", "src/io/safetensors.ts", "src/core.ts"],
+    files: [
+      "src/tensor/**",
+      "src/ops/**",
+      "src/model/**",
+      "src/backend/**",
+      "src/io/safetensors.ts",
+      "src/io/checkpoint.ts",
+      "src/io/model-files.ts",
+      "src/core.ts",
+    ],
+    ignores: ["src/backend/node.ts", "src/backend/node-pool.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "worker_threads", "*/io/files*"] }],
       "no-restricted-globals": ["error", "process", "Buffer", "require"],
