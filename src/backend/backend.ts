@@ -112,6 +112,12 @@ export function jsKernelSource(): string {
 }
 
 let defaults: Required<BackendOptions> = { backend: "auto", threads: 0 };
+let configurationError: string | null = null;
+
+/** An invalid setting from the environment: reported by the first getBackend(), not at import time. */
+export function setConfigurationError(message: string | null): void {
+  configurationError = message;
+}
 const instances = new Map<string, Backend>();
 
 /** Sets the backend and thread count used by every model's forward() from now on. */
@@ -123,6 +129,7 @@ export function configureBackend(options: BackendOptions): void {
     throw new Error(`threads must be a non-negative integer (0 = one per core), got ${options.threads}`);
   }
   defaults = { ...defaults, ...options };
+  configurationError = null; // an explicit configuration replaces the environment's
 }
 
 export function backendOptions(): Required<BackendOptions> {
@@ -137,6 +144,7 @@ export function resolveBackendName(name: BackendName | "auto"): BackendName {
 
 /** The shared Backend for the given options (default: the configured ones); null means the reference path. */
 export function getBackend(options: BackendOptions = {}): Backend | null {
+  if (configurationError) throw new Error(configurationError);
   const name = resolveBackendName(options.backend ?? defaults.backend);
   if (name === "reference") return null;
   const threads = options.threads || defaults.threads || defaultThreadCount();

@@ -2,7 +2,7 @@
 // CONVNEXT_THREADS environment variables. Imported by the Node entry (src/index.ts), never by the core.
 
 import { availableParallelism } from "node:os";
-import { configureBackend, type BackendName } from "./backend.js";
+import { configureBackend, setConfigurationError, type BackendName } from "./backend.js";
 import { NodeThreadPool } from "./node-pool.js";
 import { registerThreadPoolFactory } from "./pool.js";
 
@@ -10,14 +10,17 @@ registerThreadPoolFactory((spec) => new NodeThreadPool(spec), availableParalleli
 
 const backend = process.env.CONVNEXT_BACKEND;
 const threads = process.env.CONVNEXT_THREADS;
-if (backend) {
-  if (!["auto", "reference", "js", "wasm"].includes(backend)) {
-    throw new Error(`CONVNEXT_BACKEND="${backend}" is not one of auto, reference, js, wasm`);
-  }
-  configureBackend({ backend: backend as BackendName | "auto" });
+const errors: string[] = [];
+if (backend && !["auto", "reference", "js", "wasm"].includes(backend)) {
+  errors.push(`CONVNEXT_BACKEND="${backend}" is not one of auto, reference, js, wasm`);
 }
-if (threads) {
-  const n = Number(threads);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`CONVNEXT_THREADS="${threads}" is not a non-negative integer`);
-  configureBackend({ threads: n });
+const n = Number(threads);
+if (threads && !(Number.isInteger(n) && n >= 0)) {
+  errors.push(`CONVNEXT_THREADS="${threads}" is not a non-negative integer (0 = one per core)`);
+}
+if (errors.length === 0) {
+  if (backend) configureBackend({ backend: backend as BackendName | "auto" });
+  if (threads) configureBackend({ threads: n });
+} else {
+  setConfigurationError(errors.join("; "));
 }
