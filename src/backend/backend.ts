@@ -18,18 +18,6 @@ export interface BackendOptions {
 export const KERNEL_NAMES = Object.keys(JS_KERNELS) as Array<keyof typeof JS_KERNELS>;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
-/** Split [0, total) into `parts` contiguous ranges whose inner bounds are multiples of `grain`. */
-export function splitRange(total: number, parts: number, grain: number): Array<[number, number]> {
-  const units = Math.ceil(total / grain);
-  const ranges: Array<[number, number]> = [];
-  for (let i = 0; i < parts; i++) {
-    const a = Math.min(total, Math.floor((units * i) / parts) * grain);
-    const b = Math.min(total, Math.floor((units * (i + 1)) / parts) * grain);
-    ranges.push([a, b]);
-  }
-  return ranges;
-}
-
 export class Backend {
   readonly heap: Heap;
   readonly threads: number;
