@@ -12,6 +12,7 @@ const images = join(here, "..", "test", "fixtures", "images");
 const FILES = [
   "photos/lomiri/Kleiber_by_Lukas_Baubkus.jpg",
   "jpeg/jpeg-js/black-6000x6000.jpg",
+  "photos/lomiri/Fossa_by_Jasper_Roks.jpg",
   "photos/darknet/kite.jpg",
   "jpeg/jpeg-js/skater-progressive.jpg",
 ];
