@@ -112,6 +112,25 @@ describe("convnext info", () => {
     expect(text).toContain(join(dir, "pytorch_model-00002-of-00002.bin"));
   });
 
+  test("ConvNeXT V2: convert keeps the weights bit for bit (GRN included) and info names the V2 model", async () => {
+    for (const name of ["v2-tiny-classifier", "v2-backbone"]) {
+      const dir = join(out, name);
+      expect(await convert.run(["--model", fixture(name), "--output", dir])).toBe(0);
+      const written = tensorsOf(join(dir, "model.safetensors")).tensors;
+      const expected = tensorsOf(fixture(name, "model.safetensors")).tensors;
+      expect([...written.keys()].sort()).toEqual([...expected.keys()].sort());
+      expect([...written.keys()].some((k) => k.endsWith("grn.weight"))).toBe(true);
+      for (const [key, e] of expected)
+        expect(Buffer.compare(Buffer.from(written.get(key)!.bytes), Buffer.from(e.bytes)), key).toBe(0);
+    }
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: string) => void lines.push(s));
+    expect(await info.run(["--model", fixture("v2-backbone")])).toBe(0);
+    expect(lines.join("\n")).toMatch(
+      /architecture: +ConvNextBackbone \(model_type convnextv2; config\.json: ConvNextV2Backbone\)/,
+    );
+  });
+
   test("a TF checkpoint says it was mapped", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((s: string) => void lines.push(s));
