@@ -13,15 +13,6 @@ export async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-export async function readJson(path: string): Promise<unknown> {
-  const text = new TextDecoder().decode(await readBytes(path));
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
-  }
-}
-
 export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
