@@ -12,7 +12,9 @@ export const MODE_GELU = 1; // out = gelu(acc + b)
 export const MODE_SCALE_RESIDUAL = 2; // out += gamma * (acc + b)
 export const MODE_RESIDUAL = 3; // out += acc + b
 
-export const PANEL_FLOATS = 65536; // 256 KB of packed x per pixel chunk
+// 704 KB of packed x per pixel chunk (L2 is 1 MB): whole planes of the last two stages (K x P up to 3072 x 56)
+// fit, so their large w streams from memory once per GEMM instead of once per chunk
+export const PANEL_FLOATS = 180224;
 
 @inline
 function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {

@@ -48,7 +48,7 @@ export function fastOps(backend: Backend): FastOps {
     for (let q = 0; q < planes; q++) out.set(f.subarray((off >> 2) + q * P, (off >> 2) + q * P + HW), q * HW);
   };
   const pack = (K: number) => {
-    const bytes = Math.max(65536, 8 * K) * 4;
+    const bytes = Math.max(180224, 8 * K) * 4;
     return [alloc((bytes / 4) * backend.threads), bytes];
   };
   const guarded =

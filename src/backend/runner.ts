@@ -146,8 +146,8 @@ export class FastRunner {
     });
     const threads = this.backend.threads;
     const scratchBytes = Math.ceil((scratch * 4) / 64) * 64;
-    // the GEMM packs up to 65536 floats of x (at least 8 pixels x K) per thread; see assembly/gemm.ts
-    const packBytes = Math.max(65536, 8 * maxK) * 4;
+    // the GEMM packs up to 180224 floats of x (at least 8 pixels x K) per thread; see assembly/gemm.ts
+    const packBytes = Math.max(180224, 8 * maxK) * 4;
     const maxHidden = Math.max(
       0,
       ...this.encoder.stages.items.flatMap((s) => s.layers.items.map((b) => b.pwconv1.outFeatures)),
