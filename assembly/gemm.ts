@@ -5,6 +5,7 @@
 // thread-private copy) so the k loop reads consecutive bytes instead of striding a whole plane per step
 // (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
 
+import { fmadd } from "./fma";
 import { geluV } from "./gelu";
 
 export const MODE_BIAS = 0; // out = acc + b
@@ -105,17 +106,17 @@ export function gemm(
             const x0 = v128.load(xp);
             const x1 = v128.load(xp, 16);
             let s = v128.load32_splat(wp);
-            a00 = f32x4.add(a00, f32x4.mul(s, x0));
-            a01 = f32x4.add(a01, f32x4.mul(s, x1));
+            a00 = fmadd(a00, s, x0);
+            a01 = fmadd(a01, s, x1);
             s = v128.load32_splat(wp + kBytes);
-            a10 = f32x4.add(a10, f32x4.mul(s, x0));
-            a11 = f32x4.add(a11, f32x4.mul(s, x1));
+            a10 = fmadd(a10, s, x0);
+            a11 = fmadd(a11, s, x1);
             s = v128.load32_splat(wp + 2 * kBytes);
-            a20 = f32x4.add(a20, f32x4.mul(s, x0));
-            a21 = f32x4.add(a21, f32x4.mul(s, x1));
+            a20 = fmadd(a20, s, x0);
+            a21 = fmadd(a21, s, x1);
             s = v128.load32_splat(wp + 3 * kBytes);
-            a30 = f32x4.add(a30, f32x4.mul(s, x0));
-            a31 = f32x4.add(a31, f32x4.mul(s, x1));
+            a30 = fmadd(a30, s, x0);
+            a31 = fmadd(a31, s, x1);
             xp += 32;
             wp += 4;
           }
@@ -137,8 +138,8 @@ export function gemm(
           let xp = pack + <usize>((p - c0) * K) * 4;
           for (let k = 0; k < K; k++) {
             const s = v128.load32_splat(w0 + ((<usize>k) << 2));
-            a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp)));
-            a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
+            a0 = fmadd(a0, s, v128.load(xp));
+            a1 = fmadd(a1, s, v128.load(xp, 16));
             xp += 32;
           }
           const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);

@@ -1,7 +1,13 @@
 // One measurement of this engine (run in its own process so peak RSS and threads belong to it alone):
 //   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS   -> one JSON line on stdout
 import { readFileSync } from "node:fs";
-import { configureBackend, ConvNextForImageClassification, getBackend, Tensor } from "../dist/index.js";
+import {
+  configureBackend,
+  ConvNextForImageClassification,
+  getBackend,
+  Tensor,
+  wasmRelaxedSimd,
+} from "../dist/index.js";
 import { flopsPerImage } from "./flops.mjs";
 import { benchInput, summarize } from "./timing.mjs";
 
@@ -44,7 +50,8 @@ const s = summarize(times);
 console.log(
   JSON.stringify({
     system: "convnext (this package)",
-    backend,
+    // the relaxed-SIMD build runs where the engine validates it (Node 20: --experimental-wasm-relaxed-simd)
+    backend: backend === "wasm" && wasmRelaxedSimd() ? "wasm-relaxed" : backend,
     threads,
     batch,
     ms_per_image_median: s.median,

@@ -2,6 +2,7 @@
 // same weights and input) on generated weights; each configuration runs in its own process.
 //   --model tiny|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; atto = ConvNeXT V2 atto)
 //   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --peers  --json  --js-batches 1
+//   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -53,8 +54,8 @@ if (
   );
 }
 
-const child = (script, argv) => {
-  const out = execFileSync(process.execPath, [join(here, script), ...argv.map(String)], {
+const child = (script, argv, nodeFlags = []) => {
+  const out = execFileSync(process.execPath, [...nodeFlags, join(here, script), ...argv.map(String)], {
     encoding: "utf8",
     maxBuffer: 1 << 24,
   });
@@ -77,7 +78,11 @@ log(
 for (const backend of backends) {
   for (const threads of threadCounts) {
     for (const batch of backend === "js" ? jsBatches : batches) {
-      const r = child("ours.mjs", [dir, backend, threads, batch, runs]);
+      // wasm-relaxed: the wasm backend with relaxed SIMD (fused multiply-add) switched on in Node 20
+      const relaxed = backend === "wasm-relaxed";
+      const nodeFlags = relaxed ? ["--experimental-wasm-relaxed-simd"] : [];
+      const r = child("ours.mjs", [dir, relaxed ? "wasm" : backend, threads, batch, runs], nodeFlags);
+      if (relaxed && r.backend !== "wasm-relaxed") throw new Error("this Node has no relaxed SIMD");
       results.push(r);
       log(`  ours ${backend} ${threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
     }

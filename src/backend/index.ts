@@ -9,5 +9,5 @@ export {
   type BackendName,
   type BackendOptions,
 } from "./backend.js";
-export { wasmSimdSupported } from "./wasm/wasm-kernels.js";
+export { wasmRelaxedSimd, wasmSimdSupported } from "./wasm/wasm-kernels.js";
 export { fastOps, type FastOps } from "./fast-ops.js";
