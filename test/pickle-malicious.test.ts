@@ -1,14 +1,26 @@
-// Every hostile pickle (test/fixtures/formats/malicious from the shared generator, and
-// test/fixtures/malicious-extra from scripts/make-malicious-extra.mjs) is refused with an error naming the
+// Every hostile pickle (test/fixtures/formats/malicious from the shared generator, and the cases of
+// test/helpers/malicious-extra.ts, written to a temporary directory) is refused with an error naming the
 // offending global, and its payload (`touch /tmp/PWNED-convnext`) never runs.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadPretrained } from "../src/index.js";
 import { UnsafePickleError } from "../src/io/pickle.js";
 import { readTorchBin } from "../src/io/torch-bin.js";
+import { maliciousExtraCases } from "./helpers/malicious-extra.js";
 
 const PWNED = "/tmp/PWNED-convnext";
-const SETS = ["test/fixtures/formats/malicious", "test/fixtures/malicious-extra"];
+const SHARED = "test/fixtures/formats/malicious";
 
 interface Case {
   dir: string;
@@ -16,20 +28,34 @@ interface Case {
   dangerousGlobal: string;
 }
 
-function cases(): Case[] {
-  return SETS.flatMap((set) => {
-    const meta = JSON.parse(readFileSync(`${set}/MALICIOUS.json`, "utf8")) as {
-      cases: Record<string, { dangerous_global: string }>;
-    };
-    const dirs = readdirSync(set, { withFileTypes: true }).filter((e) => e.isDirectory());
-    // every directory is described, and every description has its directory
-    expect(dirs.map((d) => d.name).sort()).toEqual(Object.keys(meta.cases).sort());
-    return dirs.map((d) => ({
-      dir: `${set}/${d.name}`,
-      name: d.name,
-      dangerousGlobal: meta.cases[d.name].dangerous_global,
-    }));
+function sharedCases(): Case[] {
+  const meta = JSON.parse(readFileSync(`${SHARED}/MALICIOUS.json`, "utf8")) as {
+    cases: Record<string, { dangerous_global: string }>;
+  };
+  const dirs = readdirSync(SHARED, { withFileTypes: true }).filter((e) => e.isDirectory());
+  // every directory is described, and every description has its directory
+  expect(dirs.map((d) => d.name).sort()).toEqual(Object.keys(meta.cases).sort());
+  return dirs.map((d) => ({
+    dir: `${SHARED}/${d.name}`,
+    name: d.name,
+    dangerousGlobal: meta.cases[d.name].dangerous_global,
+  }));
+}
+
+/** The generated cases as model directories (with a shared case's config.json). */
+function extraCases(): Case[] {
+  const root = mkdtempSync(join(tmpdir(), "convnext-malicious-"));
+  return maliciousExtraCases().map(({ name, dangerousGlobal, files }) => {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    copyFileSync(`${SHARED}/reduce-posix-system/config.json`, join(dir, "config.json"));
+    for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
+    return { dir, name, dangerousGlobal };
   });
+}
+
+function cases(): Case[] {
+  return [...sharedCases(), ...extraCases()];
 }
 
 beforeAll(() => rmSync(PWNED, { force: true }));

@@ -30,6 +30,10 @@ const emptyHooks = () => [...op.global("collections", "OrderedDict"), ...op.empt
 export interface TensorSpec {
   storageKey: string;
   storageType?: string;
+  /** Opcodes for the storage-type slot instead of `torch.<storageType>` (hostile files). */
+  storageTypeOps?: number[];
+  /** Opcodes for the backward_hooks argument instead of `OrderedDict()` (hostile files). */
+  hooksOps?: number[];
   storageNumel: number;
   offset?: number;
   shape: number[];
@@ -54,7 +58,7 @@ export function tensorOps(t: TensorSpec): number[] {
     ...op.mark(),
     ...op.mark(),
     ...op.str("storage"),
-    ...op.global("torch", t.storageType ?? "FloatStorage"),
+    ...(t.storageTypeOps ?? op.global("torch", t.storageType ?? "FloatStorage")),
     ...op.str(t.storageKey),
     ...op.str("cpu"),
     ...op.int(t.storageNumel),
@@ -64,7 +68,7 @@ export function tensorOps(t: TensorSpec): number[] {
     ...ints(t.shape),
     ...ints(t.stride ?? contiguousStride(t.shape)),
     ...op.false(),
-    ...emptyHooks(),
+    ...(t.hooksOps ?? emptyHooks()),
     ...op.tuple(),
     ...op.reduce(),
   ];
