@@ -109,6 +109,15 @@ describe("strict loading", () => {
     expect(err.message).toMatch(/classifier\.weight: checkpoint \[4, 64\] vs model \[5, 64\]/);
   });
 
+  it("a mis-shaped key of a prefixed checkpoint loaded into the base model is reported once, not also as missing", async () => {
+    const tensors = renamed((k) => k);
+    const i = tensors.findIndex(([k]) => k === "convnext.layernorm.weight");
+    tensors[i] = ["convnext.layernorm.weight", Tensor.zeros([63])];
+    const err = await ConvNextModel.fromPretrained(modelDir(tensors), { onWarning: () => {} }).catch((e) => e);
+    expect(err.message).toMatch(/convnext\.layernorm\.weight: checkpoint \[63\] vs model \[64\]/);
+    expect(err.message).not.toMatch(/missing keys/);
+  });
+
   it("a missing layer_scale_parameter is an error, not silently dropped", async () => {
     const tensors = renamed((k) => (k.endsWith("layer_scale_parameter") ? null : k));
     await expect(ConvNextForImageClassification.fromPretrained(modelDir(tensors))).rejects.toThrow(

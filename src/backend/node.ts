@@ -1,5 +1,5 @@
 // Node registration: worker threads for the kernels (one per core by default) and the CONVNEXT_BACKEND /
-// CONVNEXT_THREADS environment variables. Imported by the Node entry (src/index.ts), never by the core.
+// CONVNEXT_THREADS environment variables. Imported by src/node.ts (the library's Node entry and the CLI), never by the core.
 
 import { availableParallelism } from "node:os";
 import { configureBackend, setConfigurationError, type BackendName } from "./backend.js";

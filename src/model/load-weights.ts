@@ -43,6 +43,7 @@ export function loadWeights(
   const ignored: string[] = [];
   const mismatched: string[] = [];
   const loaded = new Set<string>();
+  const misshaped = new Set<string>(); // model names of the mismatched keys
   for (const [key, tensor] of checkpoint) {
     const name = names.get(key)!;
     const param = params.get(name);
@@ -53,6 +54,7 @@ export function loadWeights(
     }
     if (!sameShape(param.shape, tensor.shape)) {
       mismatched.push(`${key}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
+      misshaped.add(name);
       continue;
     }
     param.data = tensor.data;
@@ -63,7 +65,7 @@ export function loadWeights(
   const missing: string[] = [];
   const initialised: Array<[string, Parameter]> = [];
   for (const [name, param] of params) {
-    if (loaded.has(name) || mismatched.some((m) => m.startsWith(name + ":"))) continue;
+    if (loaded.has(name) || misshaped.has(name)) continue;
     const head = headOf(name, prefix);
     const tolerated =
       (head === "backbone-norms" && !checkpointHasNorms) ||
