@@ -59,6 +59,34 @@ export function gemm(
   r1: i32,
   tid: i32,
 ): void {
+  // one copy of the kernel per epilogue, with the mode a constant in each: a runtime mode in the tile loop
+  // made V8 spill there (the GELU epilogue cost twice a separate pass, the residual one 20%)
+  if (mode == MODE_GELU) gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_GELU, packBase, packBytes, r0, r1, tid);
+  else if (mode == MODE_SCALE_RESIDUAL)
+    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_SCALE_RESIDUAL, packBase, packBytes, r0, r1, tid);
+  else if (mode == MODE_RESIDUAL)
+    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_RESIDUAL, packBase, packBytes, r0, r1, tid);
+  else gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_BIAS, packBase, packBytes, r0, r1, tid);
+}
+
+@inline
+function gemmMode(
+  out: usize,
+  w: usize,
+  x: usize,
+  bias: usize,
+  gamma: usize,
+  M: i32,
+  K: i32,
+  P: i32,
+  nImg: i32,
+  mode: i32,
+  packBase: usize,
+  packBytes: usize,
+  r0: i32,
+  r1: i32,
+  tid: i32,
+): void {
   const pack = packBase + <usize>tid * packBytes;
   const rowBytes = (<usize>P) << 2;
   const kBytes = (<usize>K) << 2;
