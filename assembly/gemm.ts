@@ -6,7 +6,7 @@
 // (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
 
 import { fmadd } from "./fma";
-import { geluV } from "./gelu";
+import { geluPair } from "./gelu";
 
 export const MODE_BIAS = 0; // out = acc + b
 export const MODE_GELU = 1; // out = gelu(acc + b)
@@ -20,8 +20,7 @@ export const PANEL_FLOATS = 180224;
 @inline
 function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
   let v = f32x4.add(acc, b);
-  if (mode == MODE_GELU) v = geluV(v);
-  else if (mode == MODE_SCALE_RESIDUAL) v = f32x4.add(v128.load(out), f32x4.mul(g, v));
+  if (mode == MODE_SCALE_RESIDUAL) v = f32x4.add(v128.load(out), f32x4.mul(g, v));
   else if (mode == MODE_RESIDUAL) v = f32x4.add(v128.load(out), v);
   v128.store(out, v);
 }
@@ -30,6 +29,10 @@ function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
 @inline
 function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mode: i32): void {
   const b = v128.load32_splat(bias);
+  if (mode == MODE_GELU) {
+    geluPair(out, f32x4.add(a0, b), f32x4.add(a1, b));
+    return;
+  }
   const g = mode == MODE_SCALE_RESIDUAL ? v128.load32_splat(gamma) : f32x4.splat(1);
   finish(out, a0, b, g, mode);
   finish(out + 16, a1, b, g, mode);
@@ -158,8 +161,6 @@ function gemmMode(
       // leftover rows (M not a multiple of 4, or an odd split): one row at a time
       for (; m < m1; m++) {
         const w0 = w + <usize>m * kBytes;
-        const b0 = f32x4.splat(load<f32>(bias + ((<usize>m) << 2)));
-        const g0 = mode == MODE_SCALE_RESIDUAL ? f32x4.splat(load<f32>(gamma + ((<usize>m) << 2))) : f32x4.splat(1);
         for (let p = c0; p < c1; p += 8) {
           let a0 = f32x4.splat(0);
           let a1 = a0;
@@ -171,8 +172,7 @@ function gemmMode(
             xp += 32;
           }
           const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
-          finish(o, a0, b0, g0, mode);
-          finish(o + 16, a1, b0, g0, mode);
+          finishRow(o, a0, a1, bias + ((<usize>m) << 2), gamma + ((<usize>m) << 2), mode);
         }
       }
     }

@@ -137,7 +137,7 @@ export function fastOps(backend: Backend): FastOps {
       }
     }),
     gelu: guarded((out, x, n) => {
-      const padded = Math.ceil(n / 4) * 4;
+      const padded = Math.ceil(n / 8) * 8; // the wasm kernel works on pairs of vectors
       const src = put(x.subarray(0, n), padded);
       backend.run("geluArray", [src, src, padded], 1, 1);
       out.set(heap.f32.subarray(src >> 2, (src >> 2) + n));
