@@ -17,6 +17,41 @@ export const MODE_RESIDUAL = 3; // out += acc + b
 // fit, so their large w streams from memory once per GEMM instead of once per chunk
 export const PANEL_FLOATS = 180224;
 
+/**
+ * wpack[4k + r] = w[r, k] for the 4 rows at w (row length K): the tile loop then reads its 4 weights at
+ * fixed offsets from one pointer. Three address computations fewer per step (with a stack check and the
+ * loop test, V8 emits 29 instructions for 16 multiply-adds instead of 33) made the GEMM 7% faster.
+ */
+@inline
+function packRows(wpack: usize, w: usize, K: i32): void {
+  const kBytes = (<usize>K) << 2;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const src = w + ((<usize>k) << 2);
+    const r0 = v128.load(src);
+    const r1 = v128.load(src + kBytes);
+    const r2 = v128.load(src + 2 * kBytes);
+    const r3 = v128.load(src + 3 * kBytes);
+    const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+    const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+    const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    const dst = wpack + ((<usize>k) << 4);
+    v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+    v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+    v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+    v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+  }
+  for (; k < K; k++) {
+    const src = w + ((<usize>k) << 2);
+    const dst = wpack + ((<usize>k) << 4);
+    store<f32>(dst, load<f32>(src));
+    store<f32>(dst, load<f32>(src + kBytes), 4);
+    store<f32>(dst, load<f32>(src + 2 * kBytes), 8);
+    store<f32>(dst, load<f32>(src + 3 * kBytes), 12);
+  }
+}
+
 @inline
 function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
   let v = f32x4.add(acc, b);
@@ -43,7 +78,8 @@ function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mo
  * w     [M, K]
  * x     [nImg, K, P]
  * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
- * pack  PANEL_FLOATS floats per thread, at packBase + tid * packBytes
+ * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
+ *       packed weights
  */
 export function gemm(
   out: usize,
@@ -91,6 +127,7 @@ function gemmMode(
   tid: i32,
 ): void {
   const pack = packBase + <usize>tid * packBytes;
+  const wpack = pack + (<usize>max(PANEL_FLOATS, 8 * K) << 2);
   const rowBytes = (<usize>P) << 2;
   const kBytes = (<usize>K) << 2;
   let chunk = (PANEL_FLOATS / K) & ~7;
@@ -118,7 +155,7 @@ function gemmMode(
       }
       let m = m0;
       for (; m + 4 <= m1; m += 4) {
-        const w0 = w + <usize>m * kBytes;
+        packRows(wpack, w + <usize>m * kBytes, K);
         const bm = bias + ((<usize>m) << 2);
         const gm = gamma + ((<usize>m) << 2);
         for (let p = c0; p < c1; p += 8) {
@@ -131,25 +168,25 @@ function gemmMode(
           let a30 = a00;
           let a31 = a00;
           let xp = pack + <usize>((p - c0) * K) * 4;
-          let wp = w0;
-          const wEnd = w0 + kBytes;
+          let wp = wpack;
+          const wEnd = wpack + 4 * kBytes;
           while (wp < wEnd) {
             const x0 = v128.load(xp);
             const x1 = v128.load(xp, 16);
             let s = v128.load32_splat(wp);
             a00 = fmadd(a00, s, x0);
             a01 = fmadd(a01, s, x1);
-            s = v128.load32_splat(wp + kBytes);
+            s = v128.load32_splat(wp, 4);
             a10 = fmadd(a10, s, x0);
             a11 = fmadd(a11, s, x1);
-            s = v128.load32_splat(wp + 2 * kBytes);
+            s = v128.load32_splat(wp, 8);
             a20 = fmadd(a20, s, x0);
             a21 = fmadd(a21, s, x1);
-            s = v128.load32_splat(wp + 3 * kBytes);
+            s = v128.load32_splat(wp, 12);
             a30 = fmadd(a30, s, x0);
             a31 = fmadd(a31, s, x1);
             xp += 32;
-            wp += 4;
+            wp += 16;
           }
           const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
           finishRow(o, a00, a01, bm, gm, mode);

@@ -5,6 +5,7 @@
 // want one fast op.
 
 import type { Backend } from "./backend.js";
+import { gemmPackBytes } from "./runner.js";
 
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -48,7 +49,7 @@ export function fastOps(backend: Backend): FastOps {
     for (let q = 0; q < planes; q++) out.set(f.subarray((off >> 2) + q * P, (off >> 2) + q * P + HW), q * HW);
   };
   const pack = (K: number) => {
-    const bytes = Math.max(180224, 8 * K) * 4;
+    const bytes = gemmPackBytes(K);
     return [alloc((bytes / 4) * backend.threads), bytes];
   };
   const guarded =

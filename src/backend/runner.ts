@@ -19,6 +19,9 @@ const MODE_RESIDUAL = 3;
 
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
+/** Per-thread GEMM packing space for K inputs: the x panel (180224 floats, or 8 pixels x K), then 4 weight rows. */
+export const gemmPackBytes = (K: number) => (Math.max(180224, 8 * K) + 4 * K) * 4; // see assembly/gemm.ts
+
 interface Geometry {
   N: number;
   H: number;
@@ -146,8 +149,7 @@ export class FastRunner {
     });
     const threads = this.backend.threads;
     const scratchBytes = Math.ceil((scratch * 4) / 64) * 64;
-    // the GEMM packs up to 180224 floats of x (at least 8 pixels x K) per thread; see assembly/gemm.ts
-    const packBytes = Math.max(180224, 8 * maxK) * 4;
+    const packBytes = gemmPackBytes(maxK);
     const maxHidden = Math.max(
       0,
       ...this.encoder.stages.items.flatMap((s) => s.layers.items.map((b) => b.pwconv1.outFeatures)),
