@@ -11,6 +11,8 @@ export interface JsMemory {
 /**
  * Exact GELU in float64: x * Phi(x) with Phi(-u) = exp(-u^2 / 2) * t * G(t), t = 1 / (1 + 0.3 u), G a
  * fitted degree-9 polynomial (relative error 3.7e-9 for u in [0, 14.5]); Phi(-u) underflows float32 beyond.
+ * exp(-u^2 / 2) is computed inline as e^(2^10) with e = exp(-u^2 / 2^11) from its degree-8 Taylor sum
+ * (relative error < 5e-12 over the range): Math.exp is an out-of-line call, and this ran 1.6x faster.
  */
 export function geluScalar(x: number): number {
   const u = Math.abs(x);
@@ -31,7 +33,11 @@ export function geluScalar(x: number): number {
                         t *
                           (0.1918104887008667 +
                             t * (-0.2282341718673706 + t * (0.11244481056928635 + t * -0.020625242963433266))))))));
-  const q = Math.exp(-0.5 * u * u) * t * g;
+  const z = u * u * (-0.5 / 1024);
+  let e =
+    1 + z * (1 + z * (1 / 2 + z * (1 / 6 + z * (1 / 24 + z * (1 / 120 + z * (1 / 720 + z * (1 / 5040 + z / 40320)))))));
+  for (let i = 0; i < 10; i++) e *= e;
+  const q = e * t * g;
   return x < 0 ? x * q : x * (1 - q);
 }
 
@@ -115,10 +121,13 @@ export function gemm(
         if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], mode === 2 ? f[g0 + m + 3] : 1, mode);
       }
     }
+    // GELU in its own pass over the rows just written: one call site, which V8 inlines (16 inlined
+    // copies in the epilogue above exceeded its inlining budget, and out-of-line calls cost 30% more)
+    if (mode === 1) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i]);
   }
 }
 
-/** The GEMM epilogue for 4 adjacent outputs: bias, then GELU / scaled residual / residual. */
+/** The GEMM epilogue for 4 adjacent outputs: bias, then scaled residual / residual (GELU: see gemm). */
 export function gemmStore(
   f: Float32Array,
   o: number,
@@ -135,16 +144,11 @@ export function gemmStore(
   const r1 = Math.fround(v1 + bias);
   const r2 = Math.fround(v2 + bias);
   const r3 = Math.fround(v3 + bias);
-  if (mode === 0) {
+  if (mode <= 1) {
     f[o] = r0;
     f[o + 1] = r1;
     f[o + 2] = r2;
     f[o + 3] = r3;
-  } else if (mode === 1) {
-    f[o] = geluScalar(r0);
-    f[o + 1] = geluScalar(r1);
-    f[o + 2] = geluScalar(r2);
-    f[o + 3] = geluScalar(r3);
   } else {
     f[o] += scale * r0;
     f[o + 1] += scale * r1;
@@ -153,7 +157,11 @@ export function gemmStore(
   }
 }
 
-/** See assembly/dwconv.ts (no scratch needed here: borders are clipped per output row). */
+/**
+ * See assembly/dwconv.ts (no scratch needed here: borders are clipped per output row). For 7x7, each
+ * kernel row is one pass over the output row with its 7 weights and a sliding window of 7 inputs in
+ * locals: 1 input load and 1 output update per 7 products, instead of 7 and 7 (2.x times faster).
+ */
 export function dwconv(
   mem: JsMemory,
   out: number,
@@ -185,8 +193,25 @@ export function dwconv(
         const iy = oy + ky - pad;
         if (iy < 0 || iy >= H) continue;
         const src = xq + iy * W;
+        const wr = wc + ky * k;
+        if (k === 7) {
+          const w0 = f[wr], w1 = f[wr + 1], w2 = f[wr + 2], w3 = f[wr + 3], w4 = f[wr + 4], w5 = f[wr + 5], w6 = f[wr + 6]; // prettier-ignore
+          // the window holds input columns ox - 3 .. ox + 3 (zero outside the row)
+          let x0 = 0, x1 = 0, x2 = 0, x3 = f[src], x4 = W > 1 ? f[src + 1] : 0, x5 = W > 2 ? f[src + 2] : 0; // prettier-ignore
+          for (let ox = 0; ox < W; ox++) {
+            const x6 = ox + 3 < W ? f[src + ox + 3] : 0;
+            f[row + ox] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4 + w5 * x5 + w6 * x6;
+            x0 = x1;
+            x1 = x2;
+            x2 = x3;
+            x3 = x4;
+            x4 = x5;
+            x5 = x6;
+          }
+          continue;
+        }
         for (let kx = 0; kx < k; kx++) {
-          const wv = f[wc + ky * k + kx];
+          const wv = f[wr + kx];
           // output columns whose input column ox + kx - pad lies inside the row
           const lo = Math.max(0, pad - kx);
           const hi = Math.min(W, W + pad - kx);
