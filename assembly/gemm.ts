@@ -13,9 +13,12 @@ export const MODE_GELU = 1; // out = gelu(acc + b)
 export const MODE_SCALE_RESIDUAL = 2; // out += gamma * (acc + b)
 export const MODE_RESIDUAL = 3; // out += acc + b
 
-// 704 KB of packed x per pixel chunk (L2 is 1 MB): whole planes of the last two stages (K x P up to 3072 x 56)
-// fit, so their large w streams from memory once per GEMM instead of once per chunk
+// Packed x per pixel chunk: a whole plane when it fits 704 KB (L2 is 1 MB; K x P up to 3072 x 56 in the last
+// stages, whose large w then streams from memory once per GEMM instead of once per chunk), else chunks of
+// 256 KB (a 704 KB panel streamed once per row block made stage 1's pwconv1 30% slower: it and the rows
+// written no longer fit L2 together)
 export const PANEL_FLOATS = 180224;
+const CHUNK_FLOATS = 65536;
 
 /**
  * wpack[4k + r] = w[r, k] for the 4 rows at w (row length K): the tile loop then reads its 4 weights at
@@ -130,7 +133,7 @@ function gemmMode(
   const wpack = pack + (<usize>max(PANEL_FLOATS, 8 * K) << 2);
   const rowBytes = (<usize>P) << 2;
   const kBytes = (<usize>K) << 2;
-  let chunk = (PANEL_FLOATS / K) & ~7;
+  let chunk = K * P <= PANEL_FLOATS ? P : (CHUNK_FLOATS / K) & ~7;
   if (chunk < 8) chunk = 8;
   // [r0, r1) counts output rows over all images (img * M + m): threads split by image when the batch
   // allows, so each packs only the panels it uses, and by rows within an image otherwise
