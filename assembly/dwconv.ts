@@ -1,6 +1,6 @@
 // Depthwise k x k conv (stride 1, zero padding) on channels-first planes. Each plane is first copied into a
-// zero-bordered scratch, so the inner loops need no bounds tests; then 16 outputs of a row (4 vectors)
-// accumulate together so one broadcast weight feeds four multiply-adds. Rows are computed in whole
+// zero-bordered scratch, so the inner loops need no bounds tests; then 16 outputs of a row (4 vectors, or 2)
+// accumulate together so one broadcast weight feeds four (two) multiply-adds. Rows are computed in whole
 // vectors into a row buffer (no scalar tail: W = 7 or 14 would leave up to 3 of 7 outputs scalar).
 
 /**
@@ -35,6 +35,7 @@ export function dwconv(
   memory.fill(scratch, 0, (<usize>(Ws * Hs)) << 2);
   const sRow = (<usize>Ws) << 2;
   const W4floor = W & ~3;
+  const kBytes = (<usize>k) << 2;
   for (let q = q0; q < q1; q++) {
     const c = q % C;
     const xq = x + ((<usize>q * <usize>P) << 2);
@@ -57,17 +58,21 @@ export function dwconv(
         let a1 = b;
         let a2 = b;
         let a3 = b;
+        // pointers stepped, not recomputed from ky and kx: V8 recomputed those products in the inner loop
+        let wp = wc;
+        let sp = srow + ((<usize>ox) << 2);
         for (let ky = 0; ky < k; ky++) {
-          const sp = srow + <usize>ky * sRow + ((<usize>ox) << 2);
-          const wp = wc + ((<usize>(ky * k)) << 2);
-          for (let kx = 0; kx < k; kx++) {
-            const s = v128.load32_splat(wp + ((<usize>kx) << 2));
-            const p = sp + ((<usize>kx) << 2);
-            a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
-            a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
-            a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+          const wEnd = wp + kBytes;
+          while (wp < wEnd) {
+            const s = v128.load32_splat(wp);
+            a0 = f32x4.add(a0, f32x4.mul(s, v128.load(sp)));
+            a1 = f32x4.add(a1, f32x4.mul(s, v128.load(sp, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(s, v128.load(sp, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(s, v128.load(sp, 48)));
+            wp += 4;
+            sp += 4;
           }
+          sp += sRow - kBytes;
         }
         const o = rowBuf + ((<usize>ox) << 2);
         v128.store(o, a0);
@@ -75,14 +80,38 @@ export function dwconv(
         v128.store(o, a2, 32);
         v128.store(o, a3, 48);
       }
+      for (; ox + 8 <= W4; ox += 8) {
+        let a0 = b;
+        let a1 = b;
+        let wp = wc;
+        let sp = srow + ((<usize>ox) << 2);
+        for (let ky = 0; ky < k; ky++) {
+          const wEnd = wp + kBytes;
+          while (wp < wEnd) {
+            const s = v128.load32_splat(wp);
+            a0 = f32x4.add(a0, f32x4.mul(s, v128.load(sp)));
+            a1 = f32x4.add(a1, f32x4.mul(s, v128.load(sp, 16)));
+            wp += 4;
+            sp += 4;
+          }
+          sp += sRow - kBytes;
+        }
+        const o = rowBuf + ((<usize>ox) << 2);
+        v128.store(o, a0);
+        v128.store(o, a1, 16);
+      }
       for (; ox < W4; ox += 4) {
         let a0 = b;
+        let wp = wc;
+        let sp = srow + ((<usize>ox) << 2);
         for (let ky = 0; ky < k; ky++) {
-          const sp = srow + <usize>ky * sRow + ((<usize>ox) << 2);
-          const wp = wc + ((<usize>(ky * k)) << 2);
-          for (let kx = 0; kx < k; kx++) {
-            a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(wp + ((<usize>kx) << 2)), v128.load(sp + ((<usize>kx) << 2))));
+          const wEnd = wp + kBytes;
+          while (wp < wEnd) {
+            a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(wp), v128.load(sp)));
+            wp += 4;
+            sp += 4;
           }
+          sp += sRow - kBytes;
         }
         v128.store(rowBuf + ((<usize>ox) << 2), a0);
       }
