@@ -52,8 +52,8 @@ const T_E5 = 352;
 const T_E6 = 368;
 const T_MASK12 = 400;
 const T_EXP_BIAS = 416; // 127 + 64
-const T_TWO_M64 = 448;
 const T_ZERO = 432;
+const T_TWO_M64 = 448;
 
 /** Writes the constant table; the host calls it once before any kernel. */
 export function initConstants(): void {
