@@ -43,7 +43,10 @@ export function geluScalar(x: number): number {
 
 /**
  * See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1.
- * A 4-row x 4-pixel tile of accumulators per k step, on a packed strip of x (see below).
+ * A 4-row x 4-pixel tile of float64 accumulators; both operands come from packed float64 panels that the
+ * k loop reads front to back: a panel of up to NC pixels of x (4-pixel strips, [strip][k][4]) reused by
+ * every row block, and the 4 weight rows of the block ([k][4]) reused by every strip of the panel.
+ * Panels (not single strips) keep the weights from being streamed from L3 once per 4 pixels.
  */
 export function gemm(
   mem: JsMemory,
@@ -64,8 +67,15 @@ export function gemm(
   tid: number,
 ): void {
   const f = mem.f32;
-  const xs = mem.f64;
-  const pk = (packBase + tid * packBytes) >> 3;
+  const d = mem.f64;
+  if (packBytes >> 3 < 8 * K) {
+    throw new Error(`js gemm: K = ${K} needs ${64 * K} bytes of pack space per thread, got ${packBytes}`);
+  }
+  const wp = (packBase + tid * packBytes) >> 3; // the weight panel, 4 * K doubles
+  const xp = wp + 4 * K; // the x panel
+  // pixels per x panel: what fits next to the weight panel, at most 512 KB (half of L2), >= 4
+  const fit = Math.min(65536, (packBytes >> 3) - 4 * K); // >= 4 K: checked above
+  const NC = Math.max(4, Math.min(P, Math.floor(fit / (4 * K)) * 4));
   const o0 = out >> 2;
   const w0 = w >> 2;
   const b0 = bias >> 2;
@@ -77,14 +87,15 @@ export function gemm(
     const m1 = Math.min(M, r1 - img * M);
     const xi = (x >> 2) + img * K * P;
     const oi = o0 + img * M * P;
-    for (let p = 0; p < P; p += 4) {
-      // pack the 4-pixel strip x[0..K, p..p+4) contiguously (float64): the k loop below then reads
-      // consecutive memory instead of striding a whole plane per k, which thrashed the TLB and caches
-      for (let k = 0, src = xi + p, dst = pk; k < K; k++, src += P, dst += 4) {
-        xs[dst] = f[src];
-        xs[dst + 1] = f[src + 1];
-        xs[dst + 2] = f[src + 2];
-        xs[dst + 3] = f[src + 3];
+    for (let p0 = 0; p0 < P; p0 += NC) {
+      const p1 = Math.min(P, p0 + NC);
+      for (let p = p0, dst = xp; p < p1; p += 4) {
+        for (let k = 0, src = xi + p; k < K; k++, src += P, dst += 4) {
+          d[dst] = f[src];
+          d[dst + 1] = f[src + 1];
+          d[dst + 2] = f[src + 2];
+          d[dst + 3] = f[src + 3];
+        }
       }
       for (let m = m0; m < m1; m += 4) {
         const rows = Math.min(4, m1 - m);
@@ -92,33 +103,42 @@ export function gemm(
         const wb = rows > 1 ? wa + K : wa;
         const wc = rows > 2 ? wa + 2 * K : wa;
         const wd = rows > 3 ? wa + 3 * K : wa;
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
-        let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
-        for (let k = 0, xp = pk; k < K; k++, xp += 4) {
-          const v0 = xs[xp], v1 = xs[xp + 1], v2 = xs[xp + 2], v3 = xs[xp + 3]; // prettier-ignore
-          const s = f[wa + k], t = f[wb + k], u = f[wc + k], r = f[wd + k]; // prettier-ignore
-          a0 += s * v0;
-          a1 += s * v1;
-          a2 += s * v2;
-          a3 += s * v3;
-          b0_ += t * v0;
-          b1 += t * v1;
-          b2 += t * v2;
-          b3 += t * v3;
-          c0 += u * v0;
-          c1 += u * v1;
-          c2 += u * v2;
-          c3 += u * v3;
-          d0 += r * v0;
-          d1 += r * v1;
-          d2 += r * v2;
-          d3 += r * v3;
+        for (let k = 0, dst = wp; k < K; k++, dst += 4) {
+          d[dst] = f[wa + k];
+          d[dst + 1] = f[wb + k];
+          d[dst + 2] = f[wc + k];
+          d[dst + 3] = f[wd + k];
         }
-        const o = oi + m * P + p;
-        gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], mode === 2 ? f[g0 + m] : 1, mode);
-        if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], mode === 2 ? f[g0 + m + 1] : 1, mode);
-        if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], mode === 2 ? f[g0 + m + 2] : 1, mode);
-        if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], mode === 2 ? f[g0 + m + 3] : 1, mode);
+        for (let p = p0, xo0 = xp; p < p1; p += 4, xo0 += 4 * K) {
+          let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+          let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
+          // int32 index arithmetic (| 0): no overflow checks in the hot loop
+          for (let k = 0, xo = xo0, wo = wp; k < K; k = (k + 1) | 0, xo = (xo + 4) | 0, wo = (wo + 4) | 0) {
+            const v0 = d[xo], v1 = d[(xo + 1) | 0], v2 = d[(xo + 2) | 0], v3 = d[(xo + 3) | 0]; // prettier-ignore
+            const s = d[wo], t = d[(wo + 1) | 0], u = d[(wo + 2) | 0], r = d[(wo + 3) | 0]; // prettier-ignore
+            a0 += s * v0;
+            a1 += s * v1;
+            a2 += s * v2;
+            a3 += s * v3;
+            b0_ += t * v0;
+            b1 += t * v1;
+            b2 += t * v2;
+            b3 += t * v3;
+            c0 += u * v0;
+            c1 += u * v1;
+            c2 += u * v2;
+            c3 += u * v3;
+            d0 += r * v0;
+            d1 += r * v1;
+            d2 += r * v2;
+            d3 += r * v3;
+          }
+          const o = oi + m * P + p;
+          gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], mode === 2 ? f[g0 + m] : 1, mode);
+          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], mode === 2 ? f[g0 + m + 1] : 1, mode);
+          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], mode === 2 ? f[g0 + m + 2] : 1, mode);
+          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], mode === 2 ? f[g0 + m + 3] : 1, mode);
+        }
       }
     }
     // GELU in its own pass over the rows just written: one call site, which V8 inlines (16 inlined
