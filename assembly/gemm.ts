@@ -81,6 +81,8 @@ function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mo
  * w     [M, K]
  * x     [nImg, K, P]
  * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
+ * pixels  real pixels per plane (P - 8 < pixels <= P); unused: the 8-pixel tiles compute the padding too (the
+ *       js kernel skips its 4-pixel strips of padding; a 4-pixel tail tile here measured no faster)
  * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
  *       packed weights
  */
@@ -97,6 +99,7 @@ export function gemm(
   mode: i32,
   packBase: usize,
   packBytes: usize,
+  pixels: i32,
   r0: i32,
   r1: i32,
   tid: i32,

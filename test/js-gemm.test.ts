@@ -37,7 +37,7 @@ describe("js gemm kernel", () => {
         }
         const before = mem.f32.slice(at.out >> 2, (at.out >> 2) + floats.out);
         const { out, w, x, bias, gamma, pack } = at;
-        JS_KERNELS.gemm(mem, out, w, x, bias, gamma, M, K, P, N, mode, pack, gemmPackBytes(K), r0, r1, 0);
+        JS_KERNELS.gemm(mem, out, w, x, bias, gamma, M, K, P, N, mode, pack, gemmPackBytes(K), P, r0, r1, 0);
         const f = mem.f32;
         let worst = 0;
         let written = 0;
@@ -67,7 +67,7 @@ describe("js gemm kernel", () => {
   it("names the pack space it lacks instead of writing past it", () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const mem: JsMemory = { f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer) };
-    expect(() => JS_KERNELS.gemm(mem, 64, 64, 64, 64, 0, 4, 1000, 8, 1, 0, 1024, 32000, 0, 4, 0)).toThrow(
+    expect(() => JS_KERNELS.gemm(mem, 64, 64, 64, 64, 0, 4, 1000, 8, 1, 0, 1024, 32000, 8, 0, 4, 0)).toThrow(
       /K = 1000 needs 64000 bytes of pack space per thread, got 32000/,
     );
   });

@@ -75,7 +75,7 @@ export function fastOps(backend: Backend): FastOps {
       const [pk, pkBytes] = pack(Cin * k * k);
       backend.run(
         "gemm",
-        [dst, put(weight), patches, put(bias), 0, Cout, Cin * k * k, P, N, 0, pk, pkBytes],
+        [dst, put(weight), patches, put(bias), 0, Cout, Cin * k * k, P, N, 0, pk, pkBytes, OH * OW],
         N * Cout,
         4,
       );
@@ -107,7 +107,7 @@ export function fastOps(backend: Backend): FastOps {
       const dst = alloc(N * P);
       const [pk, pkBytes] = pack(K);
       const b = put(bias ?? new Float32Array(N));
-      backend.run("gemm", [dst, put(weight), src, b, 0, N, K, P, 1, 0, pk, pkBytes], N, 4);
+      backend.run("gemm", [dst, put(weight), src, b, 0, N, K, P, 1, 0, pk, pkBytes, M], N, 4);
       const f = heap.f32;
       for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[m * N + n] = f[(dst >> 2) + n * P + m];
     }),

@@ -209,7 +209,7 @@ export class FastRunner {
     H: number,
     W: number,
     Pin: number,
-    g: { C: number; P: number },
+    g: { C: number; H: number; W: number; P: number },
     ws: Workspace,
   ): void {
     const k = conv.kernelSize;
@@ -229,6 +229,7 @@ export class FastRunner {
       MODE_BIAS,
       ws.pack,
       ws.packBytes,
+      g.H * g.W,
     ];
     this.gemm(op, args, N, g.C);
   }
@@ -272,7 +273,12 @@ export class FastRunner {
     const hidden = block.pwconv1.outFeatures;
     const w1 = this.weight(block.pwconv1.weight);
     const b1 = this.weight(block.pwconv1.bias);
-    this.gemm("pwconv1+gelu", [ws.h, w1, ws.t, b1, 0, hidden, C, P, N, MODE_GELU, ws.pack, ws.packBytes], N, hidden);
+    this.gemm(
+      "pwconv1+gelu",
+      [ws.h, w1, ws.t, b1, 0, hidden, C, P, N, MODE_GELU, ws.pack, ws.packBytes, H * W],
+      N,
+      hidden,
+    );
     const grn = (block as { grn?: { weight: Parameter; bias: Parameter } }).grn;
     if (grn) this.globalResponseNorm(grn, N, hidden, H * W, P, ws);
     const scale = (block as { layer_scale_parameter?: Parameter | null }).layer_scale_parameter ?? null;
@@ -282,7 +288,7 @@ export class FastRunner {
     const gamma = scale ? this.weight(scale) : 0;
     this.gemm(
       "pwconv2+scale+residual",
-      [ws.x, w2, ws.h, b2, gamma, C, hidden, P, N, mode, ws.pack, ws.packBytes],
+      [ws.x, w2, ws.h, b2, gamma, C, hidden, P, N, mode, ws.pack, ws.packBytes, H * W],
       N,
       C,
     );

@@ -70,6 +70,7 @@ export function gemm(
   mode: number,
   packBase: number,
   packBytes: number,
+  pixels: number,
   r0: number,
   r1: number,
   tid: number,
@@ -117,7 +118,9 @@ export function gemm(
           d[dst + 2] = f[wc + k];
           d[dst + 3] = f[wd + k];
         }
-        for (let p = p0, xo0 = xp; p < p1; p += 4, xo0 += 4 * K) {
+        // 4-pixel strips past the real pixels (plane padding) are skipped
+        const pReal = Math.min(p1, Math.ceil(pixels / 4) * 4);
+        for (let p = p0, xo0 = xp; p < pReal; p += 4, xo0 += 4 * K) {
           let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0_ = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
           let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
           // int32 index arithmetic (| 0): no overflow checks in the hot loop
