@@ -1,6 +1,7 @@
 // The pointwise layers as GEMMs on channels-first planes: out[m, p] = sum_k w[m, k] * x[k, p] per image,
-// w in PyTorch's [out, in] layout (so weights are used as loaded). Register tile: 4 output channels x 8
-// pixels (8 accumulators, 2 pixel vectors, 1 broadcast weight: fits the 16 SIMD registers). Pixels are
+// w in PyTorch's [out, in] layout (weights are used as loaded; each 4-row block is copied interleaved, see
+// packRows). Register tile: 4 output channels x 8 pixels (8 accumulators, 2 pixel vectors, 1 broadcast
+// weight: fits the 16 SIMD registers). Pixels are
 // walked in chunks; each chunk's K x chunk panel of x is first packed into 8-pixel-wide strips (a
 // thread-private copy) so the k loop reads consecutive bytes instead of striding a whole plane per step
 // (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
