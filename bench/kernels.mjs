@@ -1,0 +1,79 @@
+// Kernel-level timings: the pointwise GEMMs and the 7x7 depthwise conv of convnext-tiny-224 at batch 1,
+// alone, on one backend and thread count (what the per-op numbers in bench/RESULTS.md were tuned with).
+//   npm run build && node bench/kernels.mjs [wasm|js] [threads]
+// Pin to one core for steadier numbers: taskset -c 0 node bench/kernels.mjs wasm 1
+import { Backend } from "../dist/backend/backend.js";
+import { gemmPackBytes } from "../dist/backend/runner.js";
+import "../dist/backend/node.js";
+
+const name = process.argv[2] ?? "wasm";
+const threads = Number(process.argv[3] ?? 1);
+const runs = name === "js" ? 5 : 20;
+const backend = new Backend(name, threads);
+const heap = backend.heap;
+
+const fill = (offset, n, f) => {
+  for (let i = 0; i < n; i++) heap.f32[(offset >> 2) + i] = f(i);
+};
+const minMs = (fn) => {
+  fn(); // warm-up: tier-up, first touch of the memory
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+};
+
+// [M, K, H x W, mode, blocks]: pwconv1 (GELU, mode 1) and pwconv2 (gamma-scaled residual, mode 2) per stage
+const GEMMS = [
+  [384, 96, 56 * 56, 1, 3],
+  [96, 384, 56 * 56, 2, 3],
+  [768, 192, 28 * 28, 1, 3],
+  [192, 768, 28 * 28, 2, 3],
+  [1536, 384, 14 * 14, 1, 9],
+  [384, 1536, 14 * 14, 2, 9],
+  [3072, 768, 7 * 7, 1, 3],
+  [768, 3072, 7 * 7, 2, 3],
+];
+console.log(`${name}, ${threads} thread(s), min of ${runs} runs`);
+let perImage = 0;
+for (const [M, K, HW, mode, blocks] of GEMMS) {
+  const P = Math.ceil(HW / 8) * 8;
+  const [w, x, out, bias, gamma] = [M * K, K * P, M * P, M, M].map((n) => heap.alloc(n));
+  const pack = heap.alloc((gemmPackBytes(K) / 4) * threads);
+  fill(w, M * K, (i) => Math.sin(i) / Math.sqrt(K));
+  fill(x, K * P, (i) => Math.cos(i));
+  fill(out, M * P, () => 0);
+  const args = [out, w, x, bias, gamma, M, K, P, 1, mode, pack, gemmPackBytes(K), HW];
+  const minChunk = Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4)); // as FastRunner.gemm
+  const ms = minMs(() => backend.run("gemm", args, M, 4, minChunk));
+  perImage += ms * blocks;
+  const gflops = (2 * M * K * HW) / ms / 1e6;
+  console.log(`gemm M ${M} K ${K} pixels ${HW} mode ${mode}: ${ms.toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s`);
+  for (const offset of [w, x, out, bias, gamma, pack]) heap.free(offset);
+}
+console.log(`pointwise GEMMs per image (x blocks): ${perImage.toFixed(1)} ms`);
+
+perImage = 0;
+for (const [C, H, blocks] of [
+  [96, 56, 3],
+  [192, 28, 3],
+  [384, 14, 9],
+  [768, 7, 3],
+]) {
+  const P = Math.ceil((H * H) / 8) * 8;
+  const scratchBytes = Math.ceil((((H + 6) * (H + 6 + 4) + H + 4) * 4) / 64) * 64; // as FastRunner.workspace
+  const [x, out, w, bias] = [C * P, C * P, C * 49, C].map((n) => heap.alloc(n));
+  const scratch = heap.alloc((scratchBytes / 4) * threads);
+  fill(x, C * P, (i) => Math.sin(i));
+  fill(w, C * 49, (i) => Math.cos(i));
+  const args = [out, x, w, bias, C, H, H, P, 7, 3, scratch, scratchBytes];
+  const ms = minMs(() => backend.run("dwconv", args, C, 1));
+  perImage += ms * blocks;
+  console.log(`dwconv 7x7 C ${C} ${H}x${H}: ${ms.toFixed(3)} ms, ${((98 * C * H * H) / ms / 1e6).toFixed(1)} GFLOP/s`);
+  for (const offset of [x, out, w, bias, scratch]) heap.free(offset);
+}
+console.log(`depthwise convs per image (x blocks): ${perImage.toFixed(1)} ms`);
+backend.dispose();
