@@ -147,21 +147,29 @@ describe("fast GELU vs the exact erf GELU (float64)", () => {
     expect(worst).toBeLessThanOrEqual(1);
   });
 
-  // float32 throughout (no FMA in SIMD128): the polynomial and t = 1 / (1 + 0.3 u) roundings add up to
-  // 7 ulp at worst (near x = -3.4, where GELU is -0.001), i.e. under 5e-7 relative.
-  it.each(backends.filter((b) => b.name === "wasm").slice(0, 1))("wasm SIMD (float32 formula): at most 7 ulp", (b) => {
-    const out = new Float32Array(x.length);
-    fastOps(b).gelu(out, x, x.length);
-    let worst = 0;
-    let at = 0;
-    for (let i = 0; i < x.length; i++) {
-      const u = ulps(out[i], gelu(x[i]));
-      if (u > worst) [worst, at] = [u, x[i]];
-    }
-    console.log(`wasm GELU: max ${worst} ulp (at x = ${at}) over ${x.length} points in [-400, 400]`);
-    expect(worst).toBeLessThanOrEqual(7);
-    // signed like the float64 reference (and PyTorch's 0.5 x (1 + erf(x / sqrt 2))): -400 * 0 = -0
-    expect(out[x.indexOf(-400)]).toBe(-0);
-    expect(out[x.indexOf(400)]).toBe(400);
-  });
+  // float32 throughout, PyTorch's form x * (1/2 + erf(x / sqrt 2) / 2) with a rational erf (assembly/gelu.ts):
+  // a few ulp where x >= 0; where x < 0, 1/2 + erf / 2 cancels and the roundings of erf / 2 (~1/2) remain,
+  // so the bound is absolute there, relative to |x| (PyTorch's own kernel has the same cancellation).
+  it.each(backends.filter((b) => b.name === "wasm").slice(0, 1))(
+    "wasm SIMD (float32 formula): <= 4 ulp for x >= 0, <= 2.5e-7 |x| for x < 0",
+    (b) => {
+      const out = new Float32Array(x.length);
+      fastOps(b).gelu(out, x, x.length);
+      let worstUlp = 0;
+      let worstNeg = 0;
+      for (let i = 0; i < x.length; i++) {
+        if (x[i] >= 0) worstUlp = Math.max(worstUlp, ulps(out[i], gelu(x[i])));
+        else {
+          worstNeg = Math.max(worstNeg, Math.abs(out[i] - gelu(x[i])) / -x[i]);
+          expect(out[i]).toBeLessThanOrEqual(0); // never the wrong sign
+        }
+      }
+      console.log(`wasm GELU: max ${worstUlp} ulp for x >= 0, max |error| ${worstNeg.toExponential(2)} |x| for x < 0`);
+      expect(worstUlp).toBeLessThanOrEqual(4);
+      expect(worstNeg).toBeLessThanOrEqual(2.5e-7);
+      // signed like the float64 reference (and PyTorch's 0.5 x (1 + erf(x / sqrt 2))): -400 * 0 = -0
+      expect(out[x.indexOf(-400)]).toBe(-0);
+      expect(out[x.indexOf(400)]).toBe(400);
+    },
+  );
 });

@@ -39,7 +39,7 @@ export class Backend {
     this.threads = shared && factory ? Math.max(1, Math.floor(threads)) : 1;
     if (name === "wasm") {
       const exports = instantiateWasmKernels(this.heap.memory);
-      exports.initConstants(); // the SIMD constant table at bytes 256..720, below the heap's first block
+      exports.initConstants(); // the SIMD constant table at bytes 256..496, below the heap's first block
       const table = KERNEL_NAMES.map((k) => exports[k] as WasmKernel);
       this.local = (kernel, args, start, end, tid) => table[KERNEL_NAMES.indexOf(kernel)](...args, start, end, tid);
     } else {
