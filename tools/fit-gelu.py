@@ -3,7 +3,8 @@
 erf(z) / z = Nz(z^2) / Dz(z^2) on z in [0, 4], degrees 5 / 5, minimax in relative error by the
 differential-correction algorithm (a linear program per step). Printed: the coefficients rescaled for
 x = z sqrt 2 and folded into erf / 2 with D monic (what gelu.ts holds), then the emulated kernel's error
-(numpy float32, the same operation order) vs the float64 erf GELU. Needs numpy and scipy:
+(numpy float32, the same operation order) vs the float64 erf GELU; and the unrounded coefficients, which the
+pure-TS kernel evaluates in float64. Needs numpy and scipy:
     python3 tools/fit-gelu.py
 """
 
@@ -47,6 +48,7 @@ for k in range(DEG + 1):
 for k in range(DEG):
     print(f"const D{k}: f32 = {float(D32[k])!r};")
 print(f"const L: f32 = {float(L)!r};")
+print("float64 (src/backend/js/kernels.ts): N", [float(v) for v in nx], "D", [float(v) for v in dx[:-1]])
 
 
 def gelu32(x):

@@ -9,44 +9,18 @@ export interface JsMemory {
 }
 
 /**
- * Exact GELU in float64: x * Phi(x) with Phi(-u) = exp(-u^2 / 2) * t * G(t), t = 1 / (1 + 0.3 u), G a
- * fitted degree-9 polynomial (relative error 3.7e-9 for u in [0, 14.5]); Phi(-u) underflows float32 beyond.
- * exp(-u^2 / 2) is computed inline as e^(2^10) with e = exp(-u^2 / 2^11) from its degree-8 Taylor sum
- * (relative error < 5e-12 over the range): Math.exp is an out-of-line call, and this ran 1.6x faster.
+ * GELU in float64 as PyTorch writes it, x * (1/2 + erf(x / sqrt 2) / 2), with the rational erf of
+ * assembly/gelu.ts (the fit's coefficients before rounding to float32: relative error 2.5e-8 of erf / 2,
+ * tools/fit-gelu.py); beyond |x| = 3.88 sqrt 2 erf rounds to +-1 in float32. Half the operations of the
+ * exp-based Phi(-|x|) it replaced (pwconv1+GELU 8% faster); error bounds in test/kernels-fast.test.ts.
  */
 export function geluScalar(x: number): number {
-  const u = Math.abs(x);
-  if (!(u <= 14.5)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
-  const t = 1 / (1 + 0.3 * u);
-  // both polynomials in Estrin's form (independent products, not one long chain of dependent ones) and
-  // the squarings unrolled: the latency of each GELU is what bounds the loop (12% faster than Horner's)
-  const t2 = t * t;
-  const t4 = t2 * t2;
-  const g =
-    0.11968669295310974 +
-    t * 0.1195717453956604 +
-    t2 * (0.11023605614900589 + t * 0.07838641852140427) +
-    t4 *
-      (0.09616696834564209 +
-        t * -0.07944376766681671 +
-        t2 * (0.1918104887008667 + t * -0.2282341718673706) +
-        t4 * (0.11244481056928635 + t * -0.020625242963433266));
-  const z = u * u * (-0.5 / 1024);
-  const z2 = z * z;
-  const z4 = z2 * z2;
-  let e = 1 + z + z2 * (0.5 + z * (1 / 6)) + z4 * (1 / 24 + z * (1 / 120) + z2 * (1 / 720 + z * (1 / 5040)) + z4 * (1 / 40320)); // prettier-ignore
-  e *= e; // e^(2^10) in ten squarings
-  e *= e;
-  e *= e;
-  e *= e;
-  e *= e;
-  e *= e;
-  e *= e;
-  e *= e;
-  e *= e;
-  e *= e;
-  const q = e * t * g;
-  return x < 0 ? x * q : x * (1 - q);
+  if (!(Math.abs(x) <= 5.487148761749268)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
+  const s = x * x;
+  const n = ((((0.018771498977363136 * s + 5.377282702354579) * s + 146.76321700511514) * s + 4013.725886858202) * s + 29258.470365560275) * s + 341156.19454474654; // prettier-ignore
+  const d = ((((s + 63.365626321861264) * s + 1625.5692833784426) * s + 24660.49247210543) * s + 215865.07382471903) * s + 855151.7843798997; // prettier-ignore
+  const phi = 0.5 + (x * n) / d;
+  return phi > 0 ? x * phi : x * 0;
 }
 
 /**
