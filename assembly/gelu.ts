@@ -71,7 +71,7 @@ function madd(acc: v128, s: v128, c: usize): v128 {
 
 /** x * Phi(x) for one vector. pmin/pmax are one instruction each (min/max are several); NaN passes through. */
 @inline
-function gelu4(x: v128): v128 {
+export function gelu4(x: v128): v128 {
   const xc = f32x4.pmin(f32x4.pmax(x, k(T_NEG_L)), k(T_L));
   const s = f32x4.mul(xc, xc);
   let n = madd(k(T_N5), s, T_N4);

@@ -7,7 +7,7 @@
 // (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
 
 import { fmadd } from "./fma";
-import { geluPair } from "./gelu";
+import { gelu4, geluPair } from "./gelu";
 
 export const MODE_BIAS = 0; // out = acc + b
 export const MODE_GELU = 1; // out = gelu(acc + b)
@@ -78,12 +78,71 @@ function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mo
 }
 
 /**
+ * The last n <= 4 real pixels of a plane (the rest of the strip is padding) for the 4 packed rows, with the
+ * rows in the vector lanes: acc_j = sum_k wpack[k] * x[k, j], one multiply-add per pixel and k where the
+ * 8-pixel tile would spend eight. Stage 4's 7 x 7 planes are 6 strips and one pixel.
+ */
+@inline
+function tailTile(
+  o: usize,
+  xp: usize,
+  wp: usize,
+  K: i32,
+  n: i32,
+  bias: usize,
+  gamma: usize,
+  mode: i32,
+  rowBytes: usize,
+): void {
+  let a0 = f32x4.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  const wEnd = wp + ((<usize>K) << 4);
+  while (wp < wEnd) {
+    const w4 = v128.load(wp);
+    a0 = fmadd(a0, w4, v128.load32_splat(xp));
+    if (n > 1) a1 = fmadd(a1, w4, v128.load32_splat(xp, 4));
+    if (n > 2) {
+      a2 = fmadd(a2, w4, v128.load32_splat(xp, 8));
+      a3 = fmadd(a3, w4, v128.load32_splat(xp, 12));
+    }
+    xp += 32;
+    wp += 16;
+  }
+  finishColumn(o, a0, bias, gamma, mode, rowBytes);
+  if (n > 1) finishColumn(o + 4, a1, bias, gamma, mode, rowBytes);
+  if (n > 2) {
+    finishColumn(o + 8, a2, bias, gamma, mode, rowBytes);
+    finishColumn(o + 12, a3, bias, gamma, mode, rowBytes);
+  }
+}
+
+/** The epilogue for one pixel of 4 rows (lane r is out[m + r, p] at o + r rowBytes). */
+@inline
+function finishColumn(o: usize, acc: v128, bias: usize, gamma: usize, mode: i32, rowBytes: usize): void {
+  let v = f32x4.add(acc, v128.load(bias));
+  if (mode == MODE_GELU) v = gelu4(v);
+  else if (mode == MODE_SCALE_RESIDUAL || mode == MODE_RESIDUAL) {
+    let old = f32x4.splat(load<f32>(o));
+    old = f32x4.replace_lane(old, 1, load<f32>(o + rowBytes));
+    old = f32x4.replace_lane(old, 2, load<f32>(o + 2 * rowBytes));
+    old = f32x4.replace_lane(old, 3, load<f32>(o + 3 * rowBytes));
+    v = f32x4.add(old, mode == MODE_SCALE_RESIDUAL ? f32x4.mul(v128.load(gamma), v) : v);
+  }
+  store<f32>(o, f32x4.extract_lane(v, 0));
+  store<f32>(o + rowBytes, f32x4.extract_lane(v, 1));
+  store<f32>(o + 2 * rowBytes, f32x4.extract_lane(v, 2));
+  store<f32>(o + 3 * rowBytes, f32x4.extract_lane(v, 3));
+}
+
+/**
  * out   [nImg, M, P]   (P a multiple of 8; only rows r0 <= img * M + m < r1 are written)
  * w     [M, K]
  * x     [nImg, K, P]
  * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
- * pixels  real pixels per plane (P - 8 < pixels <= P); unused: the 8-pixel tiles compute the padding too (the
- *       js kernel skips its 4-pixel strips of padding; a 4-pixel tail tile here measured no faster)
+ * pixels  real pixels per plane (P - 8 < pixels <= P): a last strip with at most 4 real pixels goes to
+ *       tailTile, otherwise the 8-pixel tiles compute the padding too
  * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
  *       packed weights
  */
@@ -107,12 +166,12 @@ export function gemm(
 ): void {
   // one copy of the kernel per epilogue, with the mode a constant in each: a runtime mode in the tile loop
   // made V8 spill there (the GELU epilogue cost twice a separate pass, the residual one 20%)
-  if (mode == MODE_GELU) gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_GELU, packBase, packBytes, r0, r1, tid);
+  if (mode == MODE_GELU) gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_GELU, packBase, packBytes, pixels, r0, r1, tid);
   else if (mode == MODE_SCALE_RESIDUAL)
-    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_SCALE_RESIDUAL, packBase, packBytes, r0, r1, tid);
+    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_SCALE_RESIDUAL, packBase, packBytes, pixels, r0, r1, tid);
   else if (mode == MODE_RESIDUAL)
-    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_RESIDUAL, packBase, packBytes, r0, r1, tid);
-  else gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_BIAS, packBase, packBytes, r0, r1, tid);
+    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_RESIDUAL, packBase, packBytes, pixels, r0, r1, tid);
+  else gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_BIAS, packBase, packBytes, pixels, r0, r1, tid);
 }
 
 @inline
@@ -129,6 +188,7 @@ function gemmMode(
   mode: i32,
   packBase: usize,
   packBytes: usize,
+  pixels: i32,
   r0: i32,
   r1: i32,
   tid: i32,
@@ -166,6 +226,15 @@ function gemmMode(
         const bm = bias + ((<usize>m) << 2);
         const gm = gamma + ((<usize>m) << 2);
         for (let p = c0; p < c1; p += 8) {
+          const tail = pixels - p;
+          if (tail <= 4) {
+            const xp = pack + <usize>((p - c0) * K) * 4;
+            const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
+            if (tail == 1) tailTile(o, xp, wpack, K, 1, bm, gm, mode, rowBytes);
+            else if (tail == 2) tailTile(o, xp, wpack, K, 2, bm, gm, mode, rowBytes);
+            else tailTile(o, xp, wpack, K, 4, bm, gm, mode, rowBytes);
+            continue;
+          }
           let a00 = f32x4.splat(0);
           let a01 = a00;
           let a10 = a00;
