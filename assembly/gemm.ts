@@ -145,37 +145,10 @@ function finishColumn(o: usize, acc: v128, bias: usize, gamma: usize, mode: i32,
  *       tailTile, otherwise the 8-pixel tiles compute the padding too
  * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
  *       packed weights
+ * The mode stays a runtime value: one inlined copy per mode measured no faster (and Binaryen folds such
+ * copies back into one).
  */
 export function gemm(
-  out: usize,
-  w: usize,
-  x: usize,
-  bias: usize,
-  gamma: usize,
-  M: i32,
-  K: i32,
-  P: i32,
-  nImg: i32,
-  mode: i32,
-  packBase: usize,
-  packBytes: usize,
-  pixels: i32,
-  r0: i32,
-  r1: i32,
-  tid: i32,
-): void {
-  // one copy of the kernel per epilogue, with the mode a constant in each: a runtime mode in the tile loop
-  // made V8 spill there (the GELU epilogue cost twice a separate pass, the residual one 20%)
-  if (mode == MODE_GELU) gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_GELU, packBase, packBytes, pixels, r0, r1, tid);
-  else if (mode == MODE_SCALE_RESIDUAL)
-    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_SCALE_RESIDUAL, packBase, packBytes, pixels, r0, r1, tid);
-  else if (mode == MODE_RESIDUAL)
-    gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_RESIDUAL, packBase, packBytes, pixels, r0, r1, tid);
-  else gemmMode(out, w, x, bias, gamma, M, K, P, nImg, MODE_BIAS, packBase, packBytes, pixels, r0, r1, tid);
-}
-
-@inline
-function gemmMode(
   out: usize,
   w: usize,
   x: usize,
