@@ -87,6 +87,11 @@ export class Backend {
     }
   }
 
+  /** Chunks of kernel work that worker threads (not the calling thread) have run; 0 without workers. */
+  get workerChunks(): number {
+    return this.pool?.workerChunks ?? 0;
+  }
+
   dispose(): void {
     this.pool?.dispose();
     this.pool = null;

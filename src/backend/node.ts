@@ -3,10 +3,10 @@
 
 import { availableParallelism } from "node:os";
 import { configureBackend, setConfigurationError, type BackendName } from "./backend.js";
-import { NodeThreadPool } from "./node-pool.js";
+import { nodeThreadPool } from "./node-pool.js";
 import { registerThreadPoolFactory } from "./pool.js";
 
-registerThreadPoolFactory((spec) => new NodeThreadPool(spec), availableParallelism());
+registerThreadPoolFactory(nodeThreadPool, availableParallelism());
 
 const backend = process.env.CONVNEXT_BACKEND;
 const threads = process.env.CONVNEXT_THREADS;

@@ -1,5 +1,8 @@
-// Threads behind an interface: the core never imports worker code. A platform entry (src/backend/node.ts
-// for Node) registers a factory; without one, or with threads = 1, kernels run on the calling thread.
+// Threads behind an interface. A platform entry (src/backend/node.ts for Node) registers a factory; without
+// one, Web Workers are used where the platform has them (web-pool.ts); otherwise, or with threads = 1,
+// kernels run on the calling thread.
+
+import { webThreadPool, webWorkersAvailable } from "./web-pool.js";
 
 /** What a worker needs to run the same kernels on the same memory. */
 export interface WorkerSpec {
@@ -25,6 +28,8 @@ export interface ThreadPool {
   nextChunk(): number;
   /** Blocks until every started worker has finished; rethrows a worker's error. */
   wait(): void;
+  /** Chunks the workers (not the calling thread) have run so far. */
+  readonly workerChunks: number;
   dispose(): void;
 }
 
@@ -39,9 +44,13 @@ export function registerThreadPoolFactory(create: ThreadPoolFactory, cores: numb
 }
 
 export function threadPoolFactory(): ThreadPoolFactory | null {
-  return factory;
+  return factory ?? (webWorkersAvailable() ? webThreadPool : null);
 }
 
 export function defaultThreadCount(): number {
-  return defaultThreads;
+  if (factory || !webWorkersAvailable()) return defaultThreads;
+  return Math.max(
+    1,
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1,
+  );
 }
