@@ -14,6 +14,7 @@ export class Heap {
   private top = ALIGN * 16; // offset 0 stays unused so no buffer is at "null"
   private readonly freeBlocks: Array<{ offset: number; bytes: number }> = [];
   private readonly sizes = new Map<number, number>();
+  private readonly parameters = new WeakMap<object, { data: Float32Array; offset: number }>();
 
   constructor(shared: boolean) {
     this.shared = shared;
@@ -85,6 +86,21 @@ export class Heap {
         this.freeBlocks.splice(i + 1, 1);
       }
     }
+  }
+
+  /**
+   * The offset of a weight's copy in this heap, made on first use (again if its data was replaced, e.g. by
+   * reloading weights). Held once: with shared memory, p.data becomes a view of the heap copy.
+   */
+  parameter(p: { data: Float32Array }): number {
+    const known = this.parameters.get(p);
+    if (known && known.data === p.data) return known.offset;
+    if (known) this.free(known.offset);
+    const offset = this.alloc(p.data.length);
+    this.f32.set(p.data, offset >> 2);
+    if (this.shared) p.data = this.view(offset, p.data.length); // views survive growth only when shared
+    this.parameters.set(p, { data: p.data, offset });
+    return offset;
   }
 
   /** A Float32Array view of `floats` values at byte `offset` (valid across growth when shared). */

@@ -12,7 +12,8 @@ import type { LayerNorm, PatchifyConv2d } from "../model/layers.js";
 import type { Parameter } from "../model/module.js";
 import type { Backend, KernelName } from "./backend.js";
 
-const MODE_BIAS = 0;
+// the GEMM epilogues of assembly/gemm.ts
+export const MODE_BIAS = 0;
 const MODE_GELU = 1;
 const MODE_SCALE_RESIDUAL = 2;
 const MODE_RESIDUAL = 3;
@@ -50,7 +51,6 @@ export type OpName =
   "stem" | "dwconv" | "layernorm" | "pwconv1+gelu" | "grn" | "pwconv2+scale+residual" | "downsampling";
 
 export class FastRunner {
-  private readonly offsets = new Map<Parameter, { data: Float32Array; offset: number }>();
   private ws: Workspace | null = null;
 
   constructor(
@@ -177,16 +177,7 @@ export class FastRunner {
 
   /** Byte offset of a parameter in the heap, uploading it (once) if it is new or was reloaded. */
   private weight(p: Parameter): number {
-    const known = this.offsets.get(p);
-    if (known && known.data === p.data) return known.offset;
-    const heap = this.backend.heap;
-    if (known) heap.free(known.offset);
-    const offset = heap.alloc(p.data.length);
-    heap.f32.set(p.data, offset >> 2);
-    // held once: the Parameter now reads the heap copy (only when views survive memory growth)
-    if (heap.shared) p.data = heap.view(offset, p.data.length);
-    this.offsets.set(p, { data: p.data, offset });
-    return offset;
+    return this.backend.heap.parameter(p);
   }
 
   private time(op: OpName, t0: number): void {

@@ -1,6 +1,7 @@
 // ConvNextForImageClassification: the base model (under the `convnext.` / `convnextv2.` key prefix)
 // and a linear classifier on the pooled features; nn.Identity when num_labels == 0.
 
+import { fastLinear } from "../backend/features.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { ModelFiles } from "../io/model-files.js";
 import type { ConvNextConfig } from "./config.js";
@@ -50,7 +51,8 @@ export class ConvNextForImageClassification extends Module {
 
   forward(pixelValues: Tensor, options: ForwardOptions & { labels?: Labels } = {}): ImageClassifierOutput {
     const { poolerOutput, lastHiddenState, hiddenStates } = this.model.forward(pixelValues, options);
-    const logits = this.classifier ? this.classifier.forward(poolerOutput) : poolerOutput;
+    const head = this.classifier;
+    const logits = head ? (fastLinear(head, poolerOutput) ?? head.forward(poolerOutput)) : poolerOutput;
     const out: ImageClassifierOutput = {
       logits,
       poolerOutput,
