@@ -95,3 +95,23 @@ describe.each(["wasm", "js"] as const)("Web Worker pool, %s kernels", (backendNa
     }
   });
 });
+
+it("runs on one thread when workers cannot be started (e.g. a CSP without worker-src blob:)", async () => {
+  disposeBackends();
+  global.Worker = class {
+    constructor() {
+      throw new Error("Refused to create a worker from 'blob:...' (Content-Security-Policy)");
+    }
+  };
+  try {
+    configureBackend({ backend: "wasm", threads: 2 });
+    const backend = getBackend()!;
+    expect(backend.threads).toBe(1);
+    const model = (await loadPretrained(files, { onWarning: () => {} })) as ConvNextForImageClassification;
+    const logits = model.forward(expected.get("pixel_values")!).logits;
+    expect(toleranceRatio(logits.data, expected.get("logits")!.data)).toBeLessThanOrEqual(1);
+  } finally {
+    disposeBackends();
+    global.Worker = BrowserLikeWorker;
+  }
+});

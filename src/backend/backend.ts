@@ -36,7 +36,7 @@ export class Backend {
     }
     this.heap = new Heap(shared);
     const factory = threadPoolFactory();
-    this.threads = shared && factory ? Math.max(1, Math.floor(threads)) : 1;
+    const wanted = shared && factory ? Math.max(1, Math.floor(threads)) : 1;
     if (name === "wasm") {
       const exports = instantiateWasmKernels(this.heap.memory);
       exports.initConstants(); // the SIMD constant table at bytes 256..496, below the heap's first block
@@ -51,15 +51,20 @@ export class Backend {
         (JS_KERNELS[kernel] as (...a: unknown[]) => void)(mem, ...args, start, end, tid);
       };
     }
-    if (this.threads > 1 && factory) {
-      this.pool = factory({
-        kind: name,
-        memory: this.heap.memory,
-        kernelNames: KERNEL_NAMES,
-        workers: this.threads - 1,
-        ...(name === "wasm" ? { wasmModule: wasmKernelModule() } : { jsSource: jsKernelSource() }),
-      });
+    if (wanted > 1 && factory) {
+      try {
+        this.pool = factory({
+          kind: name,
+          memory: this.heap.memory,
+          kernelNames: KERNEL_NAMES,
+          workers: wanted - 1,
+          ...(name === "wasm" ? { wasmModule: wasmKernelModule() } : { jsSource: jsKernelSource() }),
+        });
+      } catch {
+        // workers cannot be started here (e.g. a Content-Security-Policy without worker-src blob:): one thread
+      }
     }
+    this.threads = this.pool ? wanted : 1;
   }
 
   /**

@@ -137,8 +137,13 @@ export class ChunkPool implements ThreadPool {
       jsSource: spec.jsSource,
       kernelNames: spec.kernelNames,
     };
-    for (let index = 0; index < spec.workers; index++) {
-      this.threads.push(spawn({ spec: data, control, argsBuffer, index }));
+    try {
+      for (let index = 0; index < spec.workers; index++) {
+        this.threads.push(spawn({ spec: data, control, argsBuffer, index }));
+      }
+    } catch (err) {
+      this.dispose(); // the workers already started
+      throw err;
     }
   }
 
