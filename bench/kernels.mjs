@@ -3,7 +3,7 @@
 //   npm run build && node bench/kernels.mjs [wasm|js] [threads]
 // Pin to one core for steadier numbers: taskset -c 0 node bench/kernels.mjs wasm 1
 import { Backend } from "../dist/backend/backend.js";
-import { gemmPackBytes } from "../dist/backend/runner.js";
+import { gemmMinChunk, gemmPackBytes } from "../dist/backend/runner.js";
 import "../dist/backend/node.js";
 
 const name = process.argv[2] ?? "wasm";
@@ -47,8 +47,7 @@ for (const [M, K, HW, mode, blocks] of GEMMS) {
   fill(x, K * P, (i) => Math.cos(i));
   fill(out, M * P, () => 0);
   const args = [out, w, x, bias, gamma, M, K, P, 1, mode, pack, gemmPackBytes(K), HW];
-  const minChunk = Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4)); // as FastRunner.gemm
-  const ms = minMs(() => backend.run("gemm", args, M, 4, minChunk));
+  const ms = minMs(() => backend.run("gemm", args, M, 4, gemmMinChunk(1, M, threads)));
   perImage += ms * blocks;
   const gflops = (2 * M * K * HW) / ms / 1e6;
   console.log(`gemm M ${M} K ${K} pixels ${HW} mode ${mode}: ${ms.toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s`);

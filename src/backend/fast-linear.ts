@@ -6,7 +6,7 @@
 import type { Linear } from "../model/layers.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Backend } from "./backend.js";
-import { gemmPackBytes, MODE_BIAS } from "./runner.js";
+import { gemmMinChunk, gemmPackBytes, MODE_BIAS } from "./runner.js";
 
 export class FastLinear {
   private ws: { N: number; P: number; x: number; out: number; pack: number } | null = null;
@@ -28,8 +28,7 @@ export class FastLinear {
     for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) f[(ws.x >> 2) + k * ws.P + n] = x.data[n * K + k];
     const packBytes = gemmPackBytes(K);
     const args = [ws.out, w, ws.x, b, 0, M, K, ws.P, 1, MODE_BIAS, ws.pack, packBytes, N];
-    const threads = this.backend.threads;
-    this.backend.run("gemm", args, M, 4, Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4)));
+    this.backend.run("gemm", args, M, 4, gemmMinChunk(1, M, this.backend.threads));
     const out = Tensor.zeros([...x.shape.slice(0, -1), M]);
     f = heap.f32;
     for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out.data[n * M + m] = f[(ws.out >> 2) + m * ws.P + n];

@@ -23,6 +23,10 @@ const round8 = (n: number) => Math.ceil(n / 8) * 8;
 /** Per-thread GEMM packing space for K inputs: the x panel (180224 floats, or 8 pixels x K), then 4 weight rows. */
 export const gemmPackBytes = (K: number) => (Math.max(180224, 8 * K) + 4 * K) * 4; // see assembly/gemm.ts
 
+/** A GEMM over N images x M rows is split in chunks of whole images when the batch allows, else of >= 32 rows. */
+export const gemmMinChunk = (N: number, M: number, threads: number) =>
+  N >= 2 * threads ? M : Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4));
+
 interface Geometry {
   N: number;
   H: number;
@@ -225,11 +229,8 @@ export class FastRunner {
     this.gemm(op, args, N, g.C);
   }
 
-  /** A GEMM over N images x M rows: chunks of whole images when the batch allows, else of >= 32 rows. */
   private gemm(op: OpName, args: number[], N: number, M: number): void {
-    const threads = this.backend.threads;
-    const minChunk = N >= 2 * threads ? M : Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4));
-    this.call(op, "gemm", args, N * M, 4, minChunk);
+    this.call(op, "gemm", args, N * M, 4, gemmMinChunk(N, M, this.backend.threads));
   }
 
   private layerNorm(op: OpName, norm: LayerNorm, out: number, x: number, N: number, C: number, P: number): void {
