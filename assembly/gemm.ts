@@ -80,7 +80,9 @@ function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mo
 /**
  * The last n <= 4 real pixels of a plane (the rest of the strip is padding) for the 4 packed rows, with the
  * rows in the vector lanes: acc_j = sum_k wpack[k] * x[k, j], one multiply-add per pixel and k where the
- * 8-pixel tile would spend eight. Stage 4's 7 x 7 planes are 6 strips and one pixel.
+ * 8-pixel tile would spend eight. Stage 4's 7 x 7 planes are 6 strips and one pixel. Each sum is one chain
+ * of dependent adds, so with one or two pixels the k range is also split in four or two interleaved partial
+ * sums (one chain made the single pixel cost 9% of stage 4's GEMMs: 3 cycles per k, the add's latency).
  */
 @inline
 function tailTile(
@@ -99,23 +101,50 @@ function tailTile(
   let a2 = a0;
   let a3 = a0;
   const wEnd = wp + ((<usize>K) << 4);
+  if (n == 1) {
+    // a0..a3: pixel 0 over k = 0, 1, 2, 3 (mod 4)
+    for (; wp + 64 <= wEnd; wp += 64, xp += 128) {
+      a0 = fmadd(a0, v128.load(wp), v128.load32_splat(xp));
+      a1 = fmadd(a1, v128.load(wp, 16), v128.load32_splat(xp, 32));
+      a2 = fmadd(a2, v128.load(wp, 32), v128.load32_splat(xp, 64));
+      a3 = fmadd(a3, v128.load(wp, 48), v128.load32_splat(xp, 96));
+    }
+    for (; wp < wEnd; wp += 16, xp += 32) a0 = fmadd(a0, v128.load(wp), v128.load32_splat(xp));
+    finishColumn(o, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), bias, gamma, mode, rowBytes);
+    return;
+  }
+  if (n == 2) {
+    // a0, a1: pixels 0 and 1 over even k; a2, a3: over odd k
+    for (; wp + 32 <= wEnd; wp += 32, xp += 64) {
+      const w0 = v128.load(wp);
+      const w1 = v128.load(wp, 16);
+      a0 = fmadd(a0, w0, v128.load32_splat(xp));
+      a1 = fmadd(a1, w0, v128.load32_splat(xp, 4));
+      a2 = fmadd(a2, w1, v128.load32_splat(xp, 32));
+      a3 = fmadd(a3, w1, v128.load32_splat(xp, 36));
+    }
+    if (wp < wEnd) {
+      const w0 = v128.load(wp);
+      a0 = fmadd(a0, w0, v128.load32_splat(xp));
+      a1 = fmadd(a1, w0, v128.load32_splat(xp, 4));
+    }
+    finishColumn(o, f32x4.add(a0, a2), bias, gamma, mode, rowBytes);
+    finishColumn(o + 4, f32x4.add(a1, a3), bias, gamma, mode, rowBytes);
+    return;
+  }
   while (wp < wEnd) {
     const w4 = v128.load(wp);
     a0 = fmadd(a0, w4, v128.load32_splat(xp));
-    if (n > 1) a1 = fmadd(a1, w4, v128.load32_splat(xp, 4));
-    if (n > 2) {
-      a2 = fmadd(a2, w4, v128.load32_splat(xp, 8));
-      a3 = fmadd(a3, w4, v128.load32_splat(xp, 12));
-    }
+    a1 = fmadd(a1, w4, v128.load32_splat(xp, 4));
+    a2 = fmadd(a2, w4, v128.load32_splat(xp, 8));
+    a3 = fmadd(a3, w4, v128.load32_splat(xp, 12));
     xp += 32;
     wp += 16;
   }
   finishColumn(o, a0, bias, gamma, mode, rowBytes);
-  if (n > 1) finishColumn(o + 4, a1, bias, gamma, mode, rowBytes);
-  if (n > 2) {
-    finishColumn(o + 8, a2, bias, gamma, mode, rowBytes);
-    finishColumn(o + 12, a3, bias, gamma, mode, rowBytes);
-  }
+  finishColumn(o + 4, a1, bias, gamma, mode, rowBytes);
+  finishColumn(o + 8, a2, bias, gamma, mode, rowBytes);
+  finishColumn(o + 12, a3, bias, gamma, mode, rowBytes);
 }
 
 /** The epilogue for one pixel of 4 rows (lane r is out[m + r, p] at o + r rowBytes). */

@@ -41,6 +41,9 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("fast
       [35, 97],
       [3, 1],
       [130, 42],
+      [33, 5], // the last strip of pixels holds 1 or 2 real ones: the GEMM's split-k tail tile
+      [1, 9],
+      [18, 4],
     ]) {
       // prettier-ignore
       const x = rand(M * K);
