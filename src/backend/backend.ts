@@ -1,7 +1,7 @@
 // A compute backend: the kernel set (wasm SIMD or pure TS), the heap they work in and the threads that
 // share the work. Chosen by configureBackend() (or CONVNEXT_BACKEND / CONVNEXT_THREADS in Node).
 
-import { Heap, sharedMemorySupported } from "./heap.js";
+import { Heap, sharedMemorySupported, threadsSupported } from "./heap.js";
 import { JS_HELPERS, JS_KERNELS, type JsMemory } from "./js/kernels.js";
 import { defaultThreadCount, threadPoolFactory, type ThreadPool } from "./pool.js";
 import { instantiateWasmKernels, wasmKernelModule, wasmSimdSupported, type WasmKernel } from "./wasm/wasm-kernels.js";
@@ -9,9 +9,12 @@ import { instantiateWasmKernels, wasmKernelModule, wasmSimdSupported, type WasmK
 export type BackendName = "reference" | "js" | "wasm";
 
 export interface BackendOptions {
-  /** "auto" (default): wasm where WebAssembly SIMD and shared memory exist, else js. */
+  /** "auto" (default): wasm where WebAssembly SIMD and shared WebAssembly memory exist (any current browser, cross-origin isolated or not), else js. */
   backend?: BackendName | "auto";
-  /** Threads for the kernels (default: the number of cores in Node, 1 elsewhere). */
+  /**
+   * Threads for the kernels (default: one per core: Node's count, or navigator.hardwareConcurrency where Web
+   * Workers exist). One where memory cannot be shared with workers (a page that is not cross-origin isolated).
+   */
   threads?: number;
 }
 
@@ -36,7 +39,7 @@ export class Backend {
     }
     this.heap = new Heap(shared);
     const factory = threadPoolFactory();
-    const wanted = shared && factory ? Math.max(1, Math.floor(threads)) : 1;
+    const wanted = threadsSupported() && factory ? Math.max(1, Math.floor(threads)) : 1;
     if (name === "wasm") {
       const exports = instantiateWasmKernels(this.heap.memory);
       exports.initConstants(); // the SIMD constant table at bytes 256..496, below the heap's first block

@@ -109,12 +109,24 @@ export class Heap {
   }
 }
 
-/** Whether shared WebAssembly memory (and so worker threads) is available here. */
+/**
+ * Whether a shared WebAssembly.Memory can be made here (the wasm kernels import one). Browsers allow it on
+ * pages that are not cross-origin isolated too; there it only cannot be sent to a worker.
+ */
 export function sharedMemorySupported(): boolean {
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return typeof SharedArrayBuffer !== "undefined";
+    return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether memory can be shared with worker threads: SharedArrayBuffer is exposed, which a browser does only
+ * on a cross-origin isolated page (COOP + COEP headers).
+ */
+export function threadsSupported(): boolean {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return sharedMemorySupported() && typeof SharedArrayBuffer !== "undefined" && isolated !== false;
 }
