@@ -3,7 +3,7 @@
 //   npm run build && node bench/kernels.mjs [wasm|js] [threads]
 // Pin to one core for steadier numbers: taskset -c 0 node bench/kernels.mjs wasm 1
 import { Backend } from "../dist/backend/backend.js";
-import { gemmMinChunk, gemmPackBytes } from "../dist/backend/runner.js";
+import { dwconvScratchFloats, gemmMinChunk, gemmPackBytes } from "../dist/backend/runner.js";
 import "../dist/backend/node.js";
 
 const name = process.argv[2] ?? "wasm";
@@ -63,7 +63,7 @@ for (const [C, H, blocks] of [
   [768, 7, 3],
 ]) {
   const P = Math.ceil((H * H) / 8) * 8;
-  const scratchBytes = Math.ceil((((H + 6) * (H + 6 + 4) + H + 4) * 4) / 64) * 64; // as FastRunner.workspace
+  const scratchBytes = Math.ceil((dwconvScratchFloats(H, H, 3) * 4) / 64) * 64;
   const [x, out, w, bias] = [C * P, C * P, C * 49, C].map((n) => heap.alloc(n));
   const scratch = heap.alloc((scratchBytes / 4) * threads);
   fill(x, C * P, (i) => Math.sin(i));

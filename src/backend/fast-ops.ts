@@ -5,7 +5,7 @@
 // want one fast op.
 
 import type { Backend } from "./backend.js";
-import { gemmPackBytes } from "./runner.js";
+import { dwconvScratchFloats, gemmPackBytes } from "./runner.js";
 
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -87,7 +87,7 @@ export function fastOps(backend: Backend): FastOps {
       const P = round8(H * W);
       const src = putPlanes(x, N * C, H * W, P);
       const dst = alloc(N * C * P);
-      const scratchBytes = Math.ceil((((H + 2 * pad) * (W + 2 * pad + 4) + W + 4) * 4) / 64) * 64;
+      const scratchBytes = Math.ceil((dwconvScratchFloats(H, W, pad) * 4) / 64) * 64;
       const sc = alloc((scratchBytes / 4) * backend.threads);
       backend.run("dwconv", [dst, src, put(weight), put(bias), C, H, W, P, k, pad, sc, scratchBytes], N * C, 1);
       getPlanes(out, dst, N * C, H * W, P);

@@ -22,6 +22,9 @@ const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /** Per-thread GEMM packing space for K inputs: the x panel (180224 floats, or 8 pixels x K), then 4 weight rows. */
 export const gemmPackBytes = (K: number) => (Math.max(180224, 8 * K) + 4 * K) * 4; // see assembly/gemm.ts
+/** Per-thread floats of the depthwise conv's scratch: the zero-bordered plane and a two-row buffer. */
+export const dwconvScratchFloats = (H: number, W: number, pad: number) =>
+  (H + 2 * pad) * (W + 2 * pad + 4) + 2 * (W + 4); // see assembly/dwconv.ts
 
 /** A GEMM over N images x M rows is split in chunks of whole images when the batch allows, else of >= 32 rows. */
 export const gemmMinChunk = (N: number, M: number, threads: number) =>
@@ -147,7 +150,7 @@ export class FastRunner {
         h = Math.max(h, N * b.pwconv1.outFeatures * g.P);
         maxK = Math.max(maxK, b.pwconv1.outFeatures);
         const pad = b.dwconv.padding;
-        scratch = Math.max(scratch, (g.H + 2 * pad) * (g.W + 2 * pad + 4) + g.W + 4); // see assembly/dwconv.ts
+        scratch = Math.max(scratch, dwconvScratchFloats(g.H, g.W, pad));
       }
       prev = g;
     });
