@@ -4,13 +4,13 @@
 //   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --peers  --json  --js-batches 1
 //   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
+import { modelDir, onnxFile } from "./model-dir.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);
@@ -33,26 +33,7 @@ const jsBatches = list("js-batches", "1").map(Number);
 const json = flag("json");
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 
-// weights: generated once into bench/out (git-ignored)
-const dir = join(root, "bench", "out", name);
-mkdirSync(dir, { recursive: true });
-if (
-  !existsSync(join(dir, "model.safetensors")) ||
-  readFileSync(join(dir, "config.json"), "utf8") !== readFileSync(configFile, "utf8")
-) {
-  writeFileSync(join(dir, "config.json"), readFileSync(configFile, "utf8"));
-  execFileSync(
-    process.execPath,
-    [
-      join(root, "tools/make_weights.mjs"),
-      "--config",
-      join(dir, "config.json"),
-      "--out",
-      join(dir, "model.safetensors"),
-    ],
-    { stdio: "inherit" },
-  );
-}
+const dir = modelDir(configFile, name);
 
 const child = (script, argv, nodeFlags = []) => {
   const out = execFileSync(process.execPath, [...nodeFlags, join(here, script), ...argv.map(String)], {
@@ -93,9 +74,7 @@ if (flag("peers")) {
   if (config.model_type === "convnextv2") {
     log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
   } else {
-    const onnx = join(dir, "model.onnx");
-    if (!existsSync(onnx))
-      execFileSync(process.execPath, [join(here, "export-onnx.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
+    const onnx = onnxFile(dir, size);
     for (const peer of ["onnxruntime-web", "onnxruntime-node"]) {
       for (const threads of threadCounts) {
         for (const batch of batches) {

@@ -6,21 +6,14 @@
 // /usr/bin/chromium (.ci/run installs Debian's); without one these tests are skipped, unless
 // CONVNEXT_BROWSER_TESTS=required (as in CI), where that is a failure.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStaticServer } from "../tools/static-server.mjs";
 import { fixture, readTensors, toleranceRatio } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SERVED = ["dist/", "test/browser/", "test/fixtures/tiny-classifier/"];
-const TYPES: Record<string, string> = {
-  ".js": "text/javascript",
-  ".mjs": "text/javascript",
-  ".json": "application/json",
-};
 const executable = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   (p) => p && existsSync(p),
 );
@@ -35,55 +28,26 @@ interface RunResult {
   outputs: Record<string, number[]>;
 }
 
-/** Serves SERVED under /isolated/ (with COOP + COEP) and /plain/ (without); / of each is an empty page. */
-function serve(): Server {
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const [, mode, ...rest] = url.pathname.split("/");
-    const isolation =
-      mode === "isolated"
-        ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" }
-        : {};
-    const path = normalize(rest.join("/"));
-    if (mode !== "isolated" && mode !== "plain") return void res.writeHead(404).end();
-    if (path === "." || path === "") {
-      return void res
-        .writeHead(200, { ...isolation, "Content-Type": "text/html" })
-        .end("<!doctype html><title>convnext</title>");
-    }
-    if (!SERVED.some((dir) => path.startsWith(dir))) return void res.writeHead(404).end();
-    readFile(join(ROOT, path)).then(
-      (body) => {
-        const type = TYPES[extname(path)] ?? "application/octet-stream";
-        res.writeHead(200, { ...isolation, "Content-Type": type }).end(body);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-}
-
 describe.skipIf(!executable && !required)("in Chromium", () => {
   const expected = readTensors(fixture("tiny-classifier", "expected.safetensors"));
-  let server: Server;
-  let browser: Browser;
+  let server: Awaited<ReturnType<typeof startStaticServer>> | undefined;
+  let browser: Browser | undefined;
   let origin = "";
 
   beforeAll(async () => {
     if (!executable) throw new Error("CONVNEXT_BROWSER_TESTS=required but no Chromium found (set CHROMIUM_PATH)");
-    server = serve();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    origin = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    server = await startStaticServer(ROOT, SERVED);
+    origin = server.origin;
     browser = await chromium.launch({ executablePath: executable, args: ["--no-sandbox"] });
   });
   afterAll(async () => {
     await browser?.close();
-    server?.close();
+    await server?.close();
   });
 
   /** Runs test/browser/run-model.mjs on a fresh page, or in a Worker that page starts. */
   async function run(mode: "isolated" | "plain", options: object, inWorker = false): Promise<RunResult> {
-    const page = await browser.newPage();
+    const page = await browser!.newPage();
     try {
       await page.goto(`${origin}/${mode}/`);
       if (!inWorker) {

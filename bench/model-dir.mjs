@@ -1,0 +1,33 @@
+// The benchmark's model directories: generated weights (tools/make_weights.mjs) for a config, written once
+// into bench/out/NAME (git-ignored), and the same weights as ONNX for the peers.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+
+/** bench/out/NAME with config.json and model.safetensors for `configFile` (regenerated when it changed). */
+export function modelDir(configFile, name) {
+  const dir = join(root, "bench", "out", name);
+  mkdirSync(dir, { recursive: true });
+  const config = readFileSync(configFile, "utf8");
+  if (!existsSync(join(dir, "model.safetensors")) || readFileSync(join(dir, "config.json"), "utf8") !== config) {
+    writeFileSync(join(dir, "config.json"), config);
+    rmSync(join(dir, "model.onnx"), { force: true }); // exported from the old weights
+    const makeWeights = join(root, "tools/make_weights.mjs");
+    const argv = [makeWeights, "--config", join(dir, "config.json"), "--out", join(dir, "model.safetensors")];
+    execFileSync(process.execPath, argv, { stdio: "inherit" });
+  }
+  return dir;
+}
+
+/** DIR/model.onnx: the model in DIR exported by bench/onnx-export.mjs (built once). */
+export function onnxFile(dir, size) {
+  const onnx = join(dir, "model.onnx");
+  if (!existsSync(onnx)) {
+    execFileSync(process.execPath, [join(here, "export-onnx.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
+  }
+  return onnx;
+}

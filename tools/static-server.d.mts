@@ -1,0 +1,1 @@
+export function startStaticServer(root: string, served: string[]): Promise<{ origin: string; close(): Promise<void> }>;

@@ -1,0 +1,31 @@
+// A static file server for driving a browser (test/browser.test.ts, bench/browser.mjs): serves some
+// directories of the repository on 127.0.0.1, under /isolated/ with the headers that make a page cross-origin
+// isolated (COOP + COEP: SharedArrayBuffer, so threads) and under /plain/ without them. `/isolated/` and
+// `/plain/` themselves are an empty HTML page.
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+
+const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
+const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
+/** root: the repository; served: directory prefixes relative to it ("dist/", ...). Resolves to { origin, close }. */
+export async function startStaticServer(root, served) {
+  const server = createServer((req, res) => {
+    const [, mode, ...rest] = new URL(req.url ?? "/", "http://localhost").pathname.split("/");
+    if (mode !== "isolated" && mode !== "plain") return void res.writeHead(404).end();
+    const headers = mode === "isolated" ? ISOLATION : {};
+    const path = normalize(decodeURIComponent(rest.join("/")));
+    if (path === "." || path === "") {
+      return void res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end("<!doctype html><title>convnext</title>");
+    }
+    if (!served.some((dir) => path.startsWith(dir))) return void res.writeHead(404).end();
+    readFile(join(root, path)).then(
+      (body) => res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
