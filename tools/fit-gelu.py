@@ -52,15 +52,15 @@ print("float64 (src/backend/js/kernels.ts): N", [float(v) for v in nx], "D", [fl
 
 
 def gelu32(x):
+    """The float32 kernel, operation by operation: N and D by Estrin's scheme, as assembly/gelu.ts."""
+    assert DEG == 5
     xc = np.minimum(np.maximum(x, -L), L)
     s = xc * xc
-    num = N32[DEG]
-    for k in range(DEG - 1, -1, -1):
-        num = num * s + N32[k]
-    den = s + D32[DEG - 1]
-    for k in range(DEG - 2, -1, -1):
-        den = den * s + D32[k]
-    return x * np.maximum(np.float32(0.5) + xc * num / den, np.float32(0))
+    s2 = s * s
+    s4 = s2 * s2
+    n = (N32[1] * s + N32[0] + s2 * (N32[3] * s + N32[2])) + s4 * (N32[5] * s + N32[4])
+    d = (D32[1] * s + D32[0] + s2 * (D32[3] * s + D32[2])) + s4 * (s + D32[4])
+    return x * np.maximum(np.float32(0.5) + xc * n / d, np.float32(0))
 
 
 rng = np.random.default_rng(1)
