@@ -1,7 +1,7 @@
 // `npm run bench [-- options]`: times this engine (and with --peers, onnxruntime-node and -web on the
 // same weights and input) on generated weights; each configuration runs in its own process.
 //   --model tiny|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; atto = ConvNeXT V2 atto)
-//   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --peers  --json  --js-batches 1
+//   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --rounds 1  --peers  --json  --js-batches 1
 //   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
 import { modelDir, onnxFile } from "./model-dir.mjs";
+import { summarize } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -43,7 +44,6 @@ const child = (script, argv, nodeFlags = []) => {
   return JSON.parse(out.trim().split("\n").pop());
 };
 
-const results = [];
 const lscpu = (() => {
   try {
     return execFileSync("lscpu", { encoding: "utf8" });
@@ -56,37 +56,60 @@ log(
   `${name}: ${(flopsPerImage(config, size).total / 1e9).toFixed(2)} GFLOP/image, ${runs} timed runs after 2 warm-ups; ${cpu}, node ${process.version}`,
 );
 
-for (const backend of backends) {
-  for (const threads of threadCounts) {
-    for (const batch of backend === "js" ? jsBatches : batches) {
-      // wasm-relaxed: the wasm backend with relaxed SIMD (fused multiply-add) switched on in Node 20
-      const relaxed = backend === "wasm-relaxed";
-      const nodeFlags = relaxed ? ["--experimental-wasm-relaxed-simd"] : [];
-      const r = child("ours.mjs", [dir, relaxed ? "wasm" : backend, threads, batch, runs], nodeFlags);
-      if (relaxed && r.backend !== "wasm-relaxed") throw new Error("this Node has no relaxed SIMD");
-      results.push(r);
-      log(`  ours ${backend} ${threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
-    }
-  }
+// One job per configuration, each in its own process. The systems compared at one thread count and batch
+// run back to back, and with --rounds N the whole list runs N times over: a row then reports the median of
+// its rounds' medians (and the least minimum). The host's load drifts over minutes; interleaving keeps a
+// ratio from comparing two different moments.
+const peers = flag("peers") ? ["onnxruntime-web", "onnxruntime-node"] : [];
+if (peers.length && config.model_type === "convnextv2") {
+  log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
+  peers.length = 0;
 }
-
-if (flag("peers")) {
-  if (config.model_type === "convnextv2") {
-    log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
-  } else {
-    const onnx = onnxFile(dir, size);
-    for (const peer of ["onnxruntime-web", "onnxruntime-node"]) {
-      for (const threads of threadCounts) {
-        for (const batch of batches) {
-          const r = child("peer.mjs", [peer, onnx, threads, batch, runs, size]);
-          r.gflops = flopsPerImage(config, size).total / 1e6 / r.ms_per_image_median;
-          results.push(r);
-          log(`  ${peer} ${threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
-        }
-      }
-    }
+const onnx = peers.length ? onnxFile(dir, size) : null;
+const oursJob = (backend, threads, batch) => () => {
+  // wasm-relaxed: the wasm backend with relaxed SIMD (fused multiply-add) switched on in Node 20
+  const relaxed = backend === "wasm-relaxed";
+  const nodeFlags = relaxed ? ["--experimental-wasm-relaxed-simd"] : [];
+  const r = child("ours.mjs", [dir, relaxed ? "wasm" : backend, threads, batch, runs], nodeFlags);
+  if (relaxed && r.backend !== "wasm-relaxed") throw new Error("this Node has no relaxed SIMD");
+  return r;
+};
+const peerJob = (name, threads, batch) => () => {
+  const r = child("peer.mjs", [name, onnx, threads, batch, runs, size]);
+  r.gflops = flopsPerImage(config, size).total / 1e6 / r.ms_per_image_median;
+  return r;
+};
+const jobs = [];
+for (const threads of threadCounts) {
+  for (const batch of batches) {
+    for (const backend of backends.filter((b) => b !== "js")) jobs.push(oursJob(backend, threads, batch));
+    for (const name of peers) jobs.push(peerJob(name, threads, batch));
   }
+  if (backends.includes("js")) for (const batch of jsBatches) jobs.push(oursJob("js", threads, batch));
 }
+const rounds = Number(opt("rounds", "1"));
+const byJob = jobs.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  jobs.forEach((job, i) => {
+    const r = job();
+    byJob[i].push(r);
+    log(`  ${r.system} ${r.backend} ${r.threads}t b${r.batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
+  });
+}
+const results = byJob.map((rs) => {
+  const { median } = summarize(rs.map((r) => r.ms_per_image_median));
+  // the round closest to the median supplies the other fields (breakdown, RSS, load time)
+  const r = rs.reduce((a, b) =>
+    Math.abs(b.ms_per_image_median - median) < Math.abs(a.ms_per_image_median - median) ? b : a,
+  );
+  return {
+    ...r,
+    ms_per_image_median: median,
+    ms_per_image_min: Math.min(...rs.map((x) => x.ms_per_image_min)),
+    gflops: (r.gflops * r.ms_per_image_median) / median,
+    rounds: rs.map((x) => +x.ms_per_image_median.toFixed(2)),
+  };
+});
 
 const rows = results.map((r) => ({
   system: r.system,
@@ -98,6 +121,7 @@ const rows = results.map((r) => ({
   gflops: +r.gflops.toFixed(2),
   peak_rss_mb: +r.peak_rss_mb.toFixed(1),
   load_ms: +r.load_ms.toFixed(0),
+  ...(rounds > 1 ? { rounds_ms_per_image_median: r.rounds } : {}),
   ...(r.breakdown_ms_per_image
     ? { breakdown_ms_per_image: round(r.breakdown_ms_per_image), op_gflops: round(r.op_gflops) }
     : {}),
@@ -166,16 +190,25 @@ if (json) {
       console.log(`| ${r.backend} ${r.threads}t b${r.batch} | ${cells.join(" | ")} |`);
     }
   }
-  const peers = rows.filter((r) => !r.breakdown_ms_per_image);
-  if (peers.length) {
+  const peerRows = rows.filter((r) => !r.breakdown_ms_per_image);
+  if (peerRows.length) {
     console.log("\nRatios (peer ms/img median / ours, wasm backend; > 1 means we are faster):\n");
-    for (const p of peers) {
+    for (const p of peerRows) {
       const o = rows.find((r) => r.backend === "wasm" && r.threads === p.threads && r.batch === p.batch);
-      if (o)
-        console.log(
-          `- ${p.system}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x`,
-        );
+      if (!o) continue;
+      const perRound =
+        rounds > 1
+          ? ` (rounds: ${p.rounds_ms_per_image_median.map((v, i) => (v / o.rounds_ms_per_image_median[i]).toFixed(2)).join(", ")})`
+          : "";
+      console.log(
+        `- ${p.system}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x${perRound}`,
+      );
     }
+  }
+  if (rounds > 1) {
+    console.log("\nMedian ms/img of each round:\n");
+    for (const r of rows)
+      console.log(`- ${r.system} ${r.backend} ${r.threads}t b${r.batch}: ${r.rounds_ms_per_image_median.join(" / ")}`);
   }
 }
 process.exit(0);
