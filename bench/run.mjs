@@ -192,9 +192,12 @@ if (json) {
   }
   const peerRows = rows.filter((r) => !r.breakdown_ms_per_image);
   if (peerRows.length) {
-    console.log("\nRatios (peer ms/img median / ours, wasm backend; > 1 means we are faster):\n");
+    console.log("\nRatios (peer ms/img median / ours, wasm kernels; > 1 means we are faster):\n");
     for (const p of peerRows) {
-      const o = rows.find((r) => r.backend === "wasm" && r.threads === p.threads && r.batch === p.batch);
+      // our wasm row (the relaxed-SIMD build where the engine picked it, e.g. Node 22+)
+      const same = (r) => r.breakdown_ms_per_image && r.threads === p.threads && r.batch === p.batch;
+      const o =
+        rows.find((r) => same(r) && r.backend === "wasm") ?? rows.find((r) => same(r) && r.backend === "wasm-relaxed");
       if (!o) continue;
       const perRound =
         rounds > 1
