@@ -1,9 +1,9 @@
 // Depthwise k x k conv (stride 1, zero padding) on channels-first planes. Each plane is first copied into a
-// zero-bordered scratch, so the inner loops need no bounds tests; then two output rows of 16 pixels (4
-// vectors; or 8, 4) accumulate together, so one broadcast weight feeds eight multiply-adds (the tap
-// w[ky, kx] meets input row oy + ky for output row oy and row oy + 1 + ky for row oy + 1). Rows are computed
-// in whole vectors into a two-row buffer (no scalar tail: W = 7 or 14 would leave up to 3 of 7 outputs
-// scalar).
+// zero-bordered scratch, so the inner loops need no bounds tests; then 16 outputs of a row (4 vectors)
+// accumulate together, or 8 (4) outputs of two rows at once, so one broadcast weight feeds four (two) multiply-
+// adds per row: the tap w[ky, kx] meets input row oy + ky for output row oy and oy + 1 + ky for oy + 1. Rows
+// are computed in whole vectors into a two-row buffer (no scalar tail: W = 7 or 14 would leave up to 3 of 7
+// outputs scalar).
 
 /**
  * Output rows oy (and oy + 1 when rows == 2), pixels ox .. ox + 4 vecs, into rowBuf (row r at r * rowStride).

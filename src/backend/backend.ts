@@ -9,7 +9,10 @@ import { instantiateWasmKernels, wasmKernelModule, wasmSimdSupported, type WasmK
 export type BackendName = "reference" | "js" | "wasm";
 
 export interface BackendOptions {
-  /** "auto" (default): wasm where WebAssembly SIMD and shared WebAssembly memory exist (any current browser, cross-origin isolated or not), else js. */
+  /**
+   * "auto" (default): wasm where WebAssembly SIMD and shared WebAssembly memory exist (Node, and any current
+   * browser, cross-origin isolated or not), else js.
+   */
   backend?: BackendName | "auto";
   /**
    * Threads for the kernels (default: one per core: Node's count, or navigator.hardwareConcurrency where Web

@@ -127,6 +127,5 @@ export function sharedMemorySupported(): boolean {
  * on a cross-origin isolated page (COOP + COEP headers).
  */
 export function threadsSupported(): boolean {
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-  return sharedMemorySupported() && typeof SharedArrayBuffer !== "undefined" && isolated !== false;
+  return sharedMemorySupported() && typeof SharedArrayBuffer !== "undefined";
 }
