@@ -18,7 +18,8 @@ async function time(runs, batch, pass) {
     await pass();
     times.push((performance.now() - t) / batch);
   }
-  return summarize(times);
+  const { median, min } = summarize(times);
+  return { ms_per_image_median: median, ms_per_image_min: min };
 }
 
 /** This engine: { model, threads, batch, runs, size } -> timings */

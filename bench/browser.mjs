@@ -2,34 +2,23 @@
 // cross-origin isolated page, so both can use threads), on the weights and input of `npm run bench`. Each
 // configuration runs in a fresh browser. Chromium: CHROMIUM_PATH or /usr/bin/chromium (Debian's package).
 //   --model tiny|atto|PATH/config.json  --batches 1,8  --threads 1,2  --runs 10  --rounds 1  --peers  --json
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startStaticServer } from "../tools/static-server.mjs";
 import { flopsPerImage } from "./flops.mjs";
-import { modelDir, onnxFile } from "./model-dir.mjs";
-import { summarize } from "./timing.mjs";
+import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
+import { medianOfRounds } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
-const list = (name, def) => opt(name, def).split(",").filter(Boolean).map(Number);
-const json = args.includes("--json");
+const { opt, flag, list } = benchOptions(process.argv.slice(2));
+const json = flag("json");
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
-
-const MODELS = { tiny: "convnext-tiny-224.json", atto: "convnextv2-atto-224.json" };
-const modelArg = opt("model", "tiny");
-const configFile = MODELS[modelArg] ? join(here, "configs", MODELS[modelArg]) : modelArg;
-const config = JSON.parse(readFileSync(configFile, "utf8"));
-const name = MODELS[modelArg] ? MODELS[modelArg].replace(/\.json$/, "") : "custom";
-const size = config.image_size ?? 224;
+const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
-const peers = args.includes("--peers") && config.model_type !== "convnextv2"; // the ONNX export covers V1
+const peers = flag("peers") && config.model_type !== "convnextv2"; // the ONNX export covers V1
 const dir = modelDir(configFile, name);
 if (peers) onnxFile(dir, size);
 
@@ -45,8 +34,8 @@ const flops = flopsPerImage(config, size).total;
 // as in bench/run.mjs: the systems at one thread count and batch back to back, --rounds N times over, each
 // row the median of its rounds' medians
 const jobs = [];
-for (const threads of list("threads", "1,2")) {
-  for (const batch of list("batches", "1,8")) {
+for (const threads of list("threads", "1,2").map(Number)) {
+  for (const batch of list("batches", "1,8").map(Number)) {
     for (const runner of ["runOurs", ...(peers ? ["runOrt"] : [])]) jobs.push({ runner, threads, batch });
   }
 }
@@ -63,16 +52,15 @@ for (let round = 0; round < rounds; round++) {
       const options = { model: modelPath, threads, batch, runs, size };
       const r = await tab.evaluate(`import("${page}").then((m) => m.${runner}(${JSON.stringify(options)}))`);
       byJob[i].push(r);
-      log(`  ${r.system} ${r.backend} ${r.threads}t b${batch}: ${r.median.toFixed(1)} ms/img`);
+      log(`  ${r.system} ${r.backend} ${r.threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
     } finally {
       await browser.close();
     }
   }
 }
 const results = byJob.map((rs) => {
-  const median = summarize(rs.map((r) => r.median)).median;
-  const r = rs.reduce((a, b) => (Math.abs(b.median - median) < Math.abs(a.median - median) ? b : a));
-  return { ...r, median, min: Math.min(...rs.map((x) => x.min)), gflops: flops / 1e6 / median };
+  const r = medianOfRounds(rs);
+  return { ...r, gflops: flops / 1e6 / r.ms_per_image_median };
 });
 await server.close();
 
@@ -86,10 +74,11 @@ const rows = results.map((r) => ({
   backend: r.backend,
   threads: r.threads,
   batch: r.batch,
-  ms_per_image_median: +r.median.toFixed(2),
-  ms_per_image_min: +r.min.toFixed(2),
+  ms_per_image_median: +r.ms_per_image_median.toFixed(2),
+  ms_per_image_min: +r.ms_per_image_min.toFixed(2),
   gflops: +r.gflops.toFixed(2),
   load_ms: +r.load_ms.toFixed(0),
+  ...(rounds > 1 ? { rounds_ms_per_image_median: r.rounds } : {}),
 }));
 if (json) {
   const date = new Date().toISOString();
@@ -99,7 +88,19 @@ if (json) {
   log(
     "| system | backend | threads | batch | ms/img median | ms/img min | GFLOP/s | load ms |\n|---|---|---|---|---|---|---|---|",
   );
-  for (const r of rows) log(`| ${Object.values(r).join(" | ")} |`);
+  for (const r of rows) {
+    const cells = [
+      r.system,
+      r.backend,
+      r.threads,
+      r.batch,
+      r.ms_per_image_median,
+      r.ms_per_image_min,
+      r.gflops,
+      r.load_ms,
+    ];
+    log(`| ${cells.join(" | ")} |`);
+  }
   for (const p of rows.filter((r) => !r.system.startsWith("convnext"))) {
     const o = rows.find((r) => r.system.startsWith("convnext") && r.threads === p.threads && r.batch === p.batch);
     if (o)

@@ -1,5 +1,6 @@
-// The benchmark's model directories: generated weights (tools/make_weights.mjs) for a config, written once
-// into bench/out/NAME (git-ignored), and the same weights as ONNX for the peers.
+// What both benchmarks (run.mjs in Node, browser.mjs in Chromium) share: their command-line options, the
+// model a --model argument names, its directory of generated weights (tools/make_weights.mjs, written once
+// into bench/out/NAME, git-ignored) and the same weights as ONNX for the peers.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -7,6 +8,27 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
+
+/** --name VALUE options and --flag switches of argv. */
+export function benchOptions(argv) {
+  const opt = (name, def) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : def;
+  };
+  const flag = (name) => argv.includes(`--${name}`);
+  const list = (name, def) => opt(name, def).split(",").filter(Boolean);
+  return { opt, flag, list };
+}
+
+const MODELS = { tiny: "convnext-tiny-224.json", atto: "convnextv2-atto-224.json" };
+
+/** --model tiny|atto|PATH/config.json -> { configFile, config, name, size } */
+export function benchModel(arg) {
+  const configFile = MODELS[arg] ? join(here, "configs", MODELS[arg]) : arg;
+  const config = JSON.parse(readFileSync(configFile, "utf8"));
+  const name = MODELS[arg] ? MODELS[arg].replace(/\.json$/, "") : "custom";
+  return { configFile, config, name, size: config.image_size ?? 224 };
+}
 
 /** bench/out/NAME with config.json and model.safetensors for `configFile` (regenerated when it changed). */
 export function modelDir(configFile, name) {

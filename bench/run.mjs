@@ -4,28 +4,15 @@
 //   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --rounds 1  --peers  --json  --js-batches 1
 //   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
-import { modelDir, onnxFile } from "./model-dir.mjs";
-import { summarize } from "./timing.mjs";
+import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
+import { medianOfRounds } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
-const flag = (name) => args.includes(`--${name}`);
-const list = (name, def) => opt(name, def).split(",").filter(Boolean);
-
-const MODELS = { tiny: "convnext-tiny-224.json", atto: "convnextv2-atto-224.json" };
-const modelArg = opt("model", "tiny");
-const configFile = MODELS[modelArg] ? join(here, "configs", MODELS[modelArg]) : modelArg;
-const config = JSON.parse(readFileSync(configFile, "utf8"));
-const name = MODELS[modelArg] ? MODELS[modelArg].replace(/\.json$/, "") : "custom";
-const size = config.image_size ?? 224;
+const { opt, flag, list } = benchOptions(process.argv.slice(2));
+const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
 const batches = list("batches", "1,8").map(Number);
 const threadCounts = list("threads", "1,2").map(Number);
@@ -97,18 +84,8 @@ for (let round = 0; round < rounds; round++) {
   });
 }
 const results = byJob.map((rs) => {
-  const { median } = summarize(rs.map((r) => r.ms_per_image_median));
-  // the round closest to the median supplies the other fields (breakdown, RSS, load time)
-  const r = rs.reduce((a, b) =>
-    Math.abs(b.ms_per_image_median - median) < Math.abs(a.ms_per_image_median - median) ? b : a,
-  );
-  return {
-    ...r,
-    ms_per_image_median: median,
-    ms_per_image_min: Math.min(...rs.map((x) => x.ms_per_image_min)),
-    gflops: (r.gflops * r.ms_per_image_median) / median,
-    rounds: rs.map((x) => +x.ms_per_image_median.toFixed(2)),
-  };
+  const r = medianOfRounds(rs);
+  return { ...r, gflops: flopsPerImage(config, size).total / 1e6 / r.ms_per_image_median };
 });
 
 const rows = results.map((r) => ({

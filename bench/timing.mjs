@@ -17,3 +17,20 @@ export function summarize(times) {
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { median, min: sorted[0] };
 }
+
+/**
+ * One row from N rounds of the same configuration (each { ms_per_image_median, ms_per_image_min, ... }): the
+ * median of the rounds' medians, the least minimum, each round's median, and the other fields (breakdown,
+ * RSS, load time) from the round closest to that median.
+ */
+export function medianOfRounds(rounds) {
+  const { median } = summarize(rounds.map((r) => r.ms_per_image_median));
+  const distance = (r) => Math.abs(r.ms_per_image_median - median);
+  const closest = rounds.reduce((a, b) => (distance(b) < distance(a) ? b : a));
+  return {
+    ...closest,
+    ms_per_image_median: median,
+    ms_per_image_min: Math.min(...rounds.map((r) => r.ms_per_image_min)),
+    rounds: rounds.map((r) => +r.ms_per_image_median.toFixed(2)),
+  };
+}
