@@ -9,7 +9,7 @@ import { chromium } from "playwright-core";
 import { startStaticServer } from "../tools/static-server.mjs";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
-import { medianOfRounds } from "./timing.mjs";
+import { medianOfRounds, resultRow } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -69,17 +69,7 @@ for (const r of results) {
   const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
   if (d > 1e-3) log(`  WARNING: ${r.system} logits differ from ours by ${d}`);
 }
-const rows = results.map((r) => ({
-  system: r.system,
-  backend: r.backend,
-  threads: r.threads,
-  batch: r.batch,
-  ms_per_image_median: +r.ms_per_image_median.toFixed(2),
-  ms_per_image_min: +r.ms_per_image_min.toFixed(2),
-  gflops: +r.gflops.toFixed(2),
-  load_ms: +r.load_ms.toFixed(0),
-  ...(rounds > 1 ? { rounds_ms_per_image_median: r.rounds } : {}),
-}));
+const rows = results.map(resultRow);
 if (json) {
   const date = new Date().toISOString();
   console.log(JSON.stringify({ model: name, browser: `Chromium ${version}`, date, results: rows }, null, 1));

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
-import { medianOfRounds } from "./timing.mjs";
+import { medianOfRounds, resultRow } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
@@ -89,16 +89,7 @@ const results = byJob.map((rs) => {
 });
 
 const rows = results.map((r) => ({
-  system: r.system,
-  backend: r.backend,
-  threads: r.threads,
-  batch: r.batch,
-  ms_per_image_median: +r.ms_per_image_median.toFixed(2),
-  ms_per_image_min: +r.ms_per_image_min.toFixed(2),
-  gflops: +r.gflops.toFixed(2),
-  peak_rss_mb: +r.peak_rss_mb.toFixed(1),
-  load_ms: +r.load_ms.toFixed(0),
-  ...(rounds > 1 ? { rounds_ms_per_image_median: r.rounds } : {}),
+  ...resultRow(r),
   ...(r.breakdown_ms_per_image
     ? { breakdown_ms_per_image: round(r.breakdown_ms_per_image), op_gflops: round(r.op_gflops) }
     : {}),

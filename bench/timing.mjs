@@ -34,3 +34,19 @@ export function medianOfRounds(rounds) {
     rounds: rounds.map((r) => +r.ms_per_image_median.toFixed(2)),
   };
 }
+
+/** A result row as --json prints it (issue 6's schema; peak RSS where the system reports it). */
+export function resultRow(r) {
+  return {
+    system: r.system,
+    backend: r.backend,
+    threads: r.threads,
+    batch: r.batch,
+    ms_per_image_median: +r.ms_per_image_median.toFixed(2),
+    ms_per_image_min: +r.ms_per_image_min.toFixed(2),
+    gflops: +r.gflops.toFixed(2),
+    ...(r.peak_rss_mb !== undefined ? { peak_rss_mb: +r.peak_rss_mb.toFixed(1) } : {}),
+    load_ms: +r.load_ms.toFixed(0),
+    ...(r.rounds?.length > 1 ? { rounds_ms_per_image_median: r.rounds } : {}),
+  };
+}
