@@ -9,7 +9,7 @@ import { chromium } from "playwright-core";
 import { startStaticServer } from "../tools/static-server.mjs";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
-import { medianOfRounds, resultRow } from "./timing.mjs";
+import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -75,22 +75,7 @@ if (json) {
   console.log(JSON.stringify({ model: name, browser: `Chromium ${version}`, date, results: rows }, null, 1));
 } else {
   log(`\n${name} in Chromium ${version}, ${runs} timed runs after 2 warm-ups, ${rounds} round(s)\n`);
-  log(
-    "| system | backend | threads | batch | ms/img median | ms/img min | GFLOP/s | load ms |\n|---|---|---|---|---|---|---|---|",
-  );
-  for (const r of rows) {
-    const cells = [
-      r.system,
-      r.backend,
-      r.threads,
-      r.batch,
-      r.ms_per_image_median,
-      r.ms_per_image_min,
-      r.gflops,
-      r.load_ms,
-    ];
-    log(`| ${cells.join(" | ")} |`);
-  }
+  log(resultTable(rows));
   for (const p of rows.filter((r) => !r.system.startsWith("convnext"))) {
     const o = rows.find((r) => r.system.startsWith("convnext") && r.threads === p.threads && r.batch === p.batch);
     if (o)

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
-import { medianOfRounds, resultRow } from "./timing.mjs";
+import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
@@ -121,30 +121,7 @@ if (json) {
     ),
   );
 } else {
-  const head = [
-    "system",
-    "backend",
-    "threads",
-    "batch",
-    "ms/img median",
-    "ms/img min",
-    "GFLOP/s",
-    "peak RSS MB",
-    "load ms",
-  ];
-  const table = rows.map((r) => [
-    r.system,
-    r.backend,
-    r.threads,
-    r.batch,
-    r.ms_per_image_median,
-    r.ms_per_image_min,
-    r.gflops,
-    r.peak_rss_mb,
-    r.load_ms,
-  ]);
-  console.log(`\n| ${head.join(" | ")} |\n|${head.map(() => "---").join("|")}|`);
-  for (const t of table) console.log(`| ${t.join(" | ")} |`);
+  console.log(`\n${resultTable(rows)}`);
   const ourRows = rows.filter((r) => r.breakdown_ms_per_image);
   if (ourRows.length) {
     const ops = Object.keys(ourRows[0].breakdown_ms_per_image);

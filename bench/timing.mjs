@@ -50,3 +50,26 @@ export function resultRow(r) {
     ...(r.rounds?.length > 1 ? { rounds_ms_per_image_median: r.rounds } : {}),
   };
 }
+
+const COLUMNS = [
+  ["system", "system"],
+  ["backend", "backend"],
+  ["threads", "threads"],
+  ["batch", "batch"],
+  ["ms/img median", "ms_per_image_median"],
+  ["ms/img min", "ms_per_image_min"],
+  ["GFLOP/s", "gflops"],
+  ["peak RSS MB", "peak_rss_mb"],
+  ["load ms", "load_ms"],
+];
+
+/** Result rows as a markdown table (the peak RSS column only where the rows have one). */
+export function resultTable(rows) {
+  const columns = COLUMNS.filter(([, key]) => rows.some((r) => r[key] !== undefined));
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [
+    line(columns.map(([title]) => title)),
+    `|${columns.map(() => "---").join("|")}|`,
+    ...rows.map((r) => line(columns.map(([, key]) => r[key] ?? "-"))),
+  ].join("\n");
+}
