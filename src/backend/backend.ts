@@ -1,6 +1,7 @@
 // A compute backend: the kernel set (wasm SIMD or pure TS), the heap they work in and the threads that
 // share the work. Chosen by configureBackend() (or CONVNEXT_BACKEND / CONVNEXT_THREADS in Node).
 
+import { smallInts } from "./chunk-pool.js";
 import { Heap, sharedMemorySupported, threadsSupported } from "./heap.js";
 import { JS_HELPERS, JS_KERNELS, type JsMemory } from "./js/kernels.js";
 import { defaultThreadCount, threadPoolFactory, type ThreadPool } from "./pool.js";
@@ -54,7 +55,7 @@ export class Backend {
       this.local = (kernel, args, start, end, tid) => {
         mem.f32 = heap.f32;
         mem.f64 = heap.f64;
-        (JS_KERNELS[kernel] as (...a: unknown[]) => void)(mem, ...args, start, end, tid);
+        (JS_KERNELS[kernel] as (...a: unknown[]) => void)(mem, ...smallInts(args), start, end, tid);
       };
     }
     if (wanted > 1 && factory) {

@@ -37,10 +37,23 @@ export interface WorkerData {
 }
 
 /**
+ * Kernel arguments as the pure-TS kernels must receive them: integers as small integers. V8 may hand back
+ * an integral offset as a double (from optimized code), and an argument list holding doubles is spread as
+ * boxed doubles: the kernels then deoptimize ("not a Smi") and are recompiled with float64 index
+ * arithmetic (the depthwise conv ran 36 -> 48 ms per pass at 2 threads). Array.from, not a literal that
+ * is pushed to: a literal's allocation site remembers that one call (LayerNorm's eps) held a double, and
+ * every later list starts as doubles. Used by the calling thread (backend.ts) and the workers.
+ */
+export function smallInts(args: ArrayLike<number>): number[] {
+  return Array.from(args, (v) => (Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v | 0 : v));
+}
+
+/**
  * The worker's script: defines runWorker(data: WorkerData), which never returns; the platform's prelude
  * calls it (plain script, no imports, so it runs as a Node eval'd worker and as a Web Worker alike).
  */
 export const WORKER_SOURCE = `
+${smallInts.toString()}
 function runWorker({ spec, control, argsBuffer, index }) {
 const ctrl = new Int32Array(control);
 const args = new Float64Array(argsBuffer);
@@ -77,14 +90,7 @@ for (;;) {
     continue;
   }
   idleSince = 0;
-  const n = args[${MAX_ARGS}];
-  const a = [];
-  // integers back to small ints: a kernel whose sizes and offsets arrive as doubles gets compiled with
-  // float64 index arithmetic, which made the pure-TS kernels run at a fraction of their speed here
-  for (let j = 0; j < n; j++) {
-    const v = args[j];
-    a.push(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v | 0 : v);
-  }
+  const a = smallInts(args.subarray(0, args[${MAX_ARGS}]));
   const total = Atomics.load(ctrl, ${TOTAL});
   const chunk = Atomics.load(ctrl, ${CHUNK});
   const kernel = Atomics.load(ctrl, ${KERNEL});
