@@ -2,13 +2,12 @@
 // cross-origin isolated page, so both can use threads), on the weights and input of `npm run bench`. Each
 // configuration runs in a fresh browser. Chromium: CHROMIUM_PATH or /usr/bin/chromium (Debian's package).
 //   --model tiny|atto|PATH/config.json  --batches 1,8  --threads 1,2  --runs 10  --rounds 1  --peers  --json
-import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { startStaticServer } from "../tools/static-server.mjs";
+import { chromiumExecutable, startStaticServer } from "../tools/browser.mjs";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
+import { benchModel, benchOptions, modelDir, onnxFile } from "./setup.mjs";
 import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,9 +21,7 @@ const peers = flag("peers") && config.model_type !== "convnextv2"; // the ONNX e
 const dir = modelDir(configFile, name);
 if (peers) onnxFile(dir, size);
 
-const executable = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
-  (p) => p && existsSync(p),
-);
+const executable = chromiumExecutable();
 if (!executable) throw new Error("no Chromium: install Debian's chromium or set CHROMIUM_PATH");
 const server = await startStaticServer(root, ["dist/", "bench/", "node_modules/onnxruntime-web/"]);
 const page = `${server.origin}/isolated/bench/browser-page.mjs`;

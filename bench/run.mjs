@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, modelDir, onnxFile } from "./model-dir.mjs";
+import { benchModel, benchOptions, modelDir, onnxFile } from "./setup.mjs";
 import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));

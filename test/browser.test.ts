@@ -5,18 +5,15 @@
 // kernels on two threads; the model inside a dedicated Worker. Needs a Chromium: CHROMIUM_PATH, or
 // /usr/bin/chromium (.ci/run installs Debian's); without one these tests are skipped, unless
 // CONVNEXT_BROWSER_TESTS=required (as in CI), where that is a failure.
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStaticServer } from "../tools/static-server.mjs";
+import { chromiumExecutable, startStaticServer } from "../tools/browser.mjs";
 import { fixture, readTensors, toleranceRatio } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SERVED = ["dist/", "test/browser/", "test/fixtures/tiny-classifier/"];
-const executable = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
-  (p) => p && existsSync(p),
-);
+const executable = chromiumExecutable();
 const required = process.env.CONVNEXT_BROWSER_TESTS === "required";
 
 interface RunResult {

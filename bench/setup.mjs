@@ -1,4 +1,4 @@
-// What both benchmarks (run.mjs in Node, browser.mjs in Chromium) share: their command-line options, the
+// Setting up either benchmark (run.mjs in Node, browser.mjs in Chromium): their command-line options, the
 // model a --model argument names, its directory of generated weights (tools/make_weights.mjs, written once
 // into bench/out/NAME, git-ignored) and the same weights as ONNX for the peers.
 import { execFileSync } from "node:child_process";
