@@ -38,11 +38,12 @@ export class FastLinear {
   private workspace(N: number) {
     if (this.ws?.N === N) return this.ws;
     const heap = this.backend.heap;
-    if (this.ws) for (const offset of [this.ws.x, this.ws.out, this.ws.pack]) heap.free(offset);
+    if (this.ws) heap.freeNow(this.ws, [this.ws.x, this.ws.out, this.ws.pack]);
     const { inFeatures: K, outFeatures: M } = this.linear;
     const P = Math.ceil(N / 8) * 8;
     const pack = heap.alloc((gemmPackBytes(K) / 4) * this.backend.threads);
-    this.ws = { N, P, x: heap.alloc(K * P), out: heap.alloc(M * P), pack };
-    return this.ws;
+    const ws = { N, P, x: heap.alloc(K * P), out: heap.alloc(M * P), pack };
+    heap.freeWhenCollected(this, [ws.x, ws.out, ws.pack], ws);
+    return (this.ws = ws);
   }
 }

@@ -129,7 +129,7 @@ export class FastRunner {
     const key = `${geo.N}x${Cin}x${geo.H}x${geo.W}`;
     if (this.ws?.key === key) return this.ws;
     const heap = this.backend.heap;
-    if (this.ws) for (const off of this.buffers(this.ws)) heap.free(off);
+    if (this.ws) heap.freeNow(this.ws, this.buffers(this.ws));
     const N = geo.N;
     const k = this.embeddings.patch_embeddings.kernelSize;
     let patches = N * Cin * k * k * geo.stem.P;
@@ -175,6 +175,7 @@ export class FastRunner {
       pack: heap.alloc((packBytes / 4) * threads),
       packBytes,
     };
+    heap.freeWhenCollected(this, this.buffers(this.ws), this.ws);
     return this.ws;
   }
 
