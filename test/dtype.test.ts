@@ -62,10 +62,17 @@ describe("other dtypes", () => {
     expect(Array.from(decodeToFloat32(new Uint8Array(Int32Array.of(7, -1).buffer), "I32", 2))).toEqual([7, -1]);
     expect(Array.from(decodeToFloat32(Uint8Array.of(0, 255), "U8", 2))).toEqual([0, 255]);
   });
-  it("F32 from an unaligned view", () => {
+  it("F32 from an unaligned view (copied) and an aligned one (viewed, not copied)", () => {
     const buf = new Uint8Array(9);
     buf.set(new Uint8Array(Float32Array.of(1.25, -7).buffer), 1);
-    expect(Array.from(decodeToFloat32(buf.subarray(1), "F32", 2))).toEqual([1.25, -7]);
+    const unaligned = decodeToFloat32(buf.subarray(1), "F32", 2);
+    expect(Array.from(unaligned)).toEqual([1.25, -7]);
+    expect(unaligned.buffer).not.toBe(buf.buffer);
+    const aligned = new Uint8Array(12);
+    aligned.set(new Uint8Array(Float32Array.of(1.25, -7).buffer), 4);
+    const viewed = decodeToFloat32(aligned.subarray(4), "F32", 2);
+    expect(Array.from(viewed)).toEqual([1.25, -7]);
+    expect([viewed.buffer, viewed.byteOffset]).toEqual([aligned.buffer, 4]);
   });
   it("refuses a byte count that does not match", () => {
     expect(() => decodeToFloat32(new Uint8Array(6), "F32", 2)).toThrow(/needs 8 bytes, got 6/);

@@ -153,12 +153,9 @@ describe("strict loading", () => {
     )) as ConvNextForImageClassification;
     const w = model.model.embeddings.patch_embeddings.weight.data;
     expect(w).toBeInstanceOf(Float32Array);
+    const w32 = WEIGHTS.get("convnext.embeddings.patch_embeddings.weight")!.data;
     expect(w[0]).toBe(
-      new Float32Array(
-        new Uint32Array([
-          (new Uint32Array(WEIGHTS.get("convnext.embeddings.patch_embeddings.weight")!.data.buffer)[0] >>> 16) << 16,
-        ]).buffer,
-      )[0],
+      new Float32Array(Uint32Array.of((new Uint32Array(w32.buffer, w32.byteOffset, 1)[0] >>> 16) << 16).buffer)[0],
     );
     const logits = model.forward(PIXELS).logits.data;
     const e = EXPECTED.get("logits")!.data;

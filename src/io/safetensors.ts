@@ -94,7 +94,7 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
   return { tensors, metadata };
 }
 
-/** Decodes one raw tensor to float32 (F16/BF16/F64 and integer labels included). */
+/** One raw tensor as float32 (F16/BF16/F64 and integer labels decoded; aligned F32 a view of the file's bytes). */
 export function rawToTensor(raw: RawTensor): Tensor {
   return new Tensor(decodeToFloat32(raw.bytes, raw.dtype, numel(raw.shape)), raw.shape);
 }

@@ -37,18 +37,21 @@ function decodeBF16(bytes: Uint8Array, out: Float32Array): void {
 }
 
 /**
- * Decodes little-endian raw bytes of `dtype` into a new Float32Array of `count` elements.
- * Integers are converted exactly where float32 can hold them (label tensors).
+ * Decodes little-endian raw bytes of `dtype` to a Float32Array of `count` elements. F32 bytes at a 4-byte
+ * aligned offset are viewed, not copied: a model's weights then stay in the checkpoint's bytes, held once
+ * (a copy doubled the memory a load needed). Anything else is decoded into a new array; integers exactly
+ * where float32 can hold them (label tensors).
  */
 export function decodeToFloat32(bytes: Uint8Array, dtype: DType, count: number): Float32Array {
   const need = count * DTYPE_BYTES[dtype];
   if (bytes.length !== need)
     throw new Error(`${dtype} tensor of ${count} elements needs ${need} bytes, got ${bytes.length}`);
+  if (dtype === "F32" && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case "F32":
-      new Uint8Array(out.buffer).set(bytes); // copy also realigns
+      new Uint8Array(out.buffer).set(bytes); // unaligned: copied into place
       break;
     case "F64":
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
