@@ -1,6 +1,7 @@
 // One growable memory holding a backend's weights and workspaces. It is a (shared, where the platform
 // allows) WebAssembly.Memory, so wasm kernels address it directly and worker threads see the same bytes.
-// Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized.
+// Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized and takes
+// back a model's blocks when the model is garbage-collected.
 
 const PAGE = 65536;
 const ALIGN = 64;
