@@ -9,23 +9,26 @@
 // exhaustively near L by the fit script, tested in test/kernels-fast.test.ts): <= 3.1 ulp for x >= 0; for
 // x < 0, where 1/2 + erf / 2 cancels, <= 1.8e-7 |x| absolute (PyTorch's kernel computes the same sum).
 
-const N0: f32 = 341156.1875;
-const N1: f32 = 29258.470703125;
-const N2: f32 = 4013.725830078125;
-const N3: f32 = 146.76321411132812;
-const N4: f32 = 5.377282619476318;
-const N5: f32 = 0.018771499395370483;
-const D0: f32 = 855151.8125;
-const D1: f32 = 215865.078125;
-const D2: f32 = 24660.4921875;
-const D3: f32 = 1625.5693359375;
-const D4: f32 = 63.36562728881836;
-const L: f32 = 5.487148761749268;
+import {
+  GELU_D0 as D0,
+  GELU_D1 as D1,
+  GELU_D2 as D2,
+  GELU_D3 as D3,
+  GELU_D4 as D4,
+  GELU_LIMIT as L,
+  GELU_N0 as N0,
+  GELU_N1 as N1,
+  GELU_N2 as N2,
+  GELU_N3 as N3,
+  GELU_N4 as N4,
+  GELU_N5 as N5,
+  KERNEL_TABLE_OFFSET,
+} from "./constants.generated";
 
 // v128 constants are re-materialized by V8 at every use (3-4 instructions each), and Binaryen folds any
 // splat back into a constant; so they live in memory at a fixed address (below the host's first
 // allocation), written once by initConstants, and are loaded where used.
-const TABLE: usize = 256;
+const TABLE: usize = <usize>KERNEL_TABLE_OFFSET;
 const T_N0 = 0;
 const T_N1 = 16;
 const T_N2 = 32;

@@ -6,19 +6,20 @@
 // thread-private copy) so the k loop reads consecutive bytes instead of striding a whole plane per step
 // (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
 
+import {
+  GEMM_MODE_BIAS as MODE_BIAS,
+  GEMM_MODE_GELU as MODE_GELU,
+  GEMM_MODE_RESIDUAL as MODE_RESIDUAL,
+  GEMM_MODE_SCALE_RESIDUAL as MODE_SCALE_RESIDUAL,
+  GEMM_PANEL_FLOATS as PANEL_FLOATS,
+} from "./constants.generated";
 import { fmadd } from "./fma";
 import { gelu4, geluPair } from "./gelu";
 
-export const MODE_BIAS = 0; // out = acc + b
-export const MODE_GELU = 1; // out = gelu(acc + b)
-export const MODE_SCALE_RESIDUAL = 2; // out += gamma * (acc + b)
-export const MODE_RESIDUAL = 3; // out += acc + b
-
-// Packed x per pixel chunk: a whole plane when it fits 704 KB (L2 is 1 MB; K x P up to 3072 x 56 in the last
-// stages, whose large w then streams from memory once per GEMM instead of once per chunk), else chunks of
-// 256 KB (a 704 KB panel streamed once per row block made stage 1's pwconv1 30% slower: it and the rows
-// written no longer fit L2 together)
-export const PANEL_FLOATS = 180224;
+// Packed x per pixel chunk (PANEL_FLOATS, assembly/constants.mjs): a whole plane when it fits 704 KB, else
+// chunks of 256 KB. The last stages' large w then streams from memory once per GEMM instead of once per
+// chunk; a 704 KB panel streamed once per row block made stage 1's pwconv1 30% slower (it and the rows
+// written no longer fit L2 together).
 const CHUNK_FLOATS = 65536;
 
 /**

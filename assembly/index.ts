@@ -7,4 +7,5 @@ export { dwconv } from "./dwconv";
 export { layerNormCF } from "./layernorm";
 export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
+export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";

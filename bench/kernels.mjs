@@ -3,8 +3,8 @@
 //   npm run build && node bench/kernels.mjs [wasm|js] [threads]
 // Pin to one core for steadier numbers: taskset -c 0 node bench/kernels.mjs wasm 1
 import { Backend } from "../dist/backend/backend.js";
-import { dwconvScratchFloats, gemmMinChunk, gemmPackBytes } from "../dist/backend/runner.js";
-import "../dist/backend/node.js";
+import { dwconvScratchFloats, gemmMinChunk, gemmPackBytes } from "../dist/backend/workspace.js";
+import "../dist/node/backend-env.js";
 
 const name = process.argv[2] ?? "wasm";
 const threads = Number(process.argv[3] ?? 1);

@@ -1,14 +1,14 @@
 // Image classification in one call, like the HF "image-classification" pipeline: load_image, the model's
 // ConvNextImageProcessor, the model, softmax, top-k labels from config.id2label. Node side (reads files).
 
-import { resolveModel } from "./io/hub.js";
-import type { ModelFiles } from "./io/model-files.js";
-import { ConvNextForImageClassification } from "./model/classification.js";
+import { resolveModel } from "./node/hub.js";
+import type { ModelFiles } from "./pretrained/model-files.js";
+import { ConvNextForImageClassification } from "./pretrained/models.js";
 import { softmax, topK } from "./ops/softmax.js";
-import { ConvNextImageProcessor } from "./preprocess/image-processor.js";
+import { ConvNextImageProcessor } from "./pretrained/image-processor.js";
 import type { ImageInput } from "./preprocess/image-input.js";
 import type { RgbImage } from "./preprocess/image.js";
-import { loadImage } from "./preprocess/load-image.js";
+import { loadImage } from "./node/load-image.js";
 
 export interface Prediction {
   label: string;

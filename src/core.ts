@@ -1,10 +1,59 @@
-// The dependency-free core: tensors, kernels, the model tree and safetensors parsing. No Node API,
-// so it runs in browsers and bundlers; pass model files as a ModelFiles object.
+// The dependency-free core: tensors, kernels, the model tree and its executors, checkpoint formats and
+// loading, image preprocessing. No Node API, so it runs in browsers and bundlers; pass model files as a
+// ModelFiles object (or, in Node, import "convnext" for paths and hub ids).
 export * from "./tensor/tensor.js";
 export * from "./tensor/dtype.js";
 export * from "./ops/index.js";
-export * from "./model/index.js";
+export {
+  basePrefix,
+  block,
+  classificationLoss,
+  ConfigError,
+  Conv2d,
+  ConvNextEmbeddings,
+  ConvNextEncoder,
+  ConvNextLayer,
+  ConvNextPreTrainedModel,
+  ConvNextStage,
+  ConvNextV2GRN,
+  ConvNextV2Layer,
+  DepthwiseConv2d,
+  DownsamplingLayer,
+  dropPathRates,
+  hiddenStatesOf,
+  inferProblemType,
+  LayerNorm,
+  Linear,
+  Module,
+  ModuleDict,
+  ModuleList,
+  Parameter,
+  parseConvNextConfig,
+  PlanBuilder,
+  referenceExecutor,
+  runProgram,
+  stepParameters,
+  type BackboneOutput,
+  type ConvNextBlock,
+  type ConvNextConfig,
+  type ConvNextModelOutput,
+  type Executor,
+  type ExecutorChoice,
+  type ForwardOptions,
+  type ImageClassifierOutput,
+  type Labels,
+  type ModelType,
+  type Plan,
+  type PlanStep,
+  type PlanValue,
+  type ProblemType,
+  type Program,
+  type ProgramCall,
+  type RunOptions,
+  type Weights,
+} from "./model/index.js";
 export * from "./io/safetensors.js";
-export * from "./io/model-files.js";
-export { readCheckpoint, type Checkpoint } from "./io/checkpoint.js";
+export { serializeNpy, type NpyArray } from "./io/npy.js";
+export * from "./preprocess/index.js";
+export * from "./pretrained/index.js";
 export * from "./backend/index.js";

@@ -1,11 +1,12 @@
-// The Node entry point: the core plus file-system model references (`fromPretrained("path/to/dir")`).
-import "./node.js";
+// The Node entry point: the core plus file-system model references (`fromPretrained("path/to/dir")`, hub ids
+// through the Hugging Face cache), image files, and worker threads.
+import "./node/setup.js";
 
 export * from "./core.js";
-export { directoryFiles } from "./io/local-files.js";
-export { resolveModel, type ResolveOptions, type ResolvedModel } from "./io/hub.js";
-export type { DownloadProgress } from "./io/progress-bar.js";
-export * from "./preprocess/index.js";
+export { directoryFiles } from "./node/local-files.js";
+export { resolveModel, type ResolveOptions, type ResolvedModel } from "./node/hub.js";
+export type { DownloadProgress } from "./node/progress-bar.js";
+export { loadImage } from "./node/load-image.js";
 export {
   classify,
   ImageClassifier,

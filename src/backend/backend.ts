@@ -1,11 +1,20 @@
 // A compute backend: the kernel set (wasm SIMD or pure TS), the heap they work in and the threads that
-// share the work. Chosen by configureBackend() (or CONVNEXT_BACKEND / CONVNEXT_THREADS in Node).
+// share the work. Chosen by configureBackend() (or CONVNEXT_BACKEND / CONVNEXT_THREADS in Node); executor.ts
+// runs models' plans on it.
 
 import { smallInts } from "./chunk-pool.js";
 import { Heap, sharedMemorySupported, threadsSupported } from "./heap.js";
 import { JS_HELPERS, JS_KERNELS, type JsMemory } from "./js/kernels.js";
-import { defaultThreadCount, threadPoolFactory, type ThreadPool } from "./pool.js";
-import { instantiateWasmKernels, wasmKernelModule, wasmSimdSupported, type WasmKernel } from "./wasm/wasm-kernels.js";
+import { KERNEL_CONSTANTS } from "./kernel-constants.generated.js";
+import type { ThreadPool } from "./pool.js";
+import { defaultThreadCount, threadPoolFactory } from "./threads.js";
+import {
+  instantiateWasmKernels,
+  wasmKernelModule,
+  wasmRelaxedSimd,
+  wasmSimdSupported,
+  type WasmKernel,
+} from "./wasm/wasm-kernels.js";
 
 export type BackendName = "reference" | "js" | "wasm";
 
@@ -28,8 +37,6 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 export class Backend {
   readonly heap: Heap;
   readonly threads: number;
-  /** Per-op milliseconds, accumulated while profiling is on (bench/ uses it). */
-  profile: Map<string, number> | null = null;
   private readonly local: (name: KernelName, args: readonly number[], start: number, end: number, tid: number) => void;
   private pool: ThreadPool | null = null;
 
@@ -51,7 +58,7 @@ export class Backend {
       this.local = (kernel, args, start, end, tid) => table[KERNEL_NAMES.indexOf(kernel)](...args, start, end, tid);
     } else {
       const heap = this.heap;
-      const mem: JsMemory = { f32: heap.f32, f64: heap.f64 };
+      const mem: JsMemory = { f32: heap.f32, f64: heap.f64, k: KERNEL_CONSTANTS };
       this.local = (kernel, args, start, end, tid) => {
         mem.f32 = heap.f32;
         mem.f64 = heap.f64;
@@ -65,13 +72,20 @@ export class Backend {
           memory: this.heap.memory,
           kernelNames: KERNEL_NAMES,
           workers: wanted - 1,
-          ...(name === "wasm" ? { wasmModule: wasmKernelModule() } : { jsSource: jsKernelSource() }),
+          ...(name === "wasm"
+            ? { wasmModule: wasmKernelModule() }
+            : { jsSource: jsKernelSource(), constants: KERNEL_CONSTANTS }),
         });
       } catch {
         // workers cannot be started here (e.g. a Content-Security-Policy without worker-src blob:): one thread
       }
     }
     this.threads = this.pool ? wanted : 1;
+  }
+
+  /** The kernel build: "js", "wasm", or "wasm-relaxed" (the relaxed-SIMD build, with fused multiply-add). */
+  get kernels(): "js" | "wasm" | "wasm-relaxed" {
+    return this.name === "wasm" && wasmRelaxedSimd() ? "wasm-relaxed" : this.name;
   }
 
   /**
@@ -110,10 +124,13 @@ export class Backend {
   }
 }
 
-/** The pure-TS kernels as one self-contained script body (for worker threads). */
+/**
+ * The pure-TS kernels as one self-contained function body returning them in dispatch order (for worker
+ * threads). Kernels are taken as expressions, not by name, so a minifier's renaming does not break it.
+ */
 export function jsKernelSource(): string {
-  const fns = [...JS_HELPERS, ...Object.values(JS_KERNELS)];
-  return fns.map((f) => f.toString()).join("\n");
+  const helpers = JS_HELPERS.map((f) => f.toString()).join("\n");
+  return `${helpers}\nreturn [${KERNEL_NAMES.map((k) => `(${JS_KERNELS[k].toString()})`).join(",\n")}];`;
 }
 
 let defaults: Required<BackendOptions> = { backend: "auto", threads: 0 };

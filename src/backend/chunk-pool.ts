@@ -63,8 +63,8 @@ if (spec.kind === "wasm") {
   const table = spec.kernelNames.map((n) => exports[n]);
   call = (k, a, s, e, tid) => table[k](...a, s, e, tid);
 } else {
-  const kernels = new Function(spec.jsSource + "\\nreturn [" + spec.kernelNames.join(",") + "];")();
-  const mem = { f32: new Float32Array(spec.memory.buffer), f64: new Float64Array(spec.memory.buffer) };
+  const kernels = new Function(spec.jsSource)();
+  const mem = { f32: new Float32Array(spec.memory.buffer), f64: new Float64Array(spec.memory.buffer), k: spec.constants };
   call = (k, a, s, e, tid) => {
     if (mem.f32.length * 4 !== spec.memory.buffer.byteLength) {
       mem.f32 = new Float32Array(spec.memory.buffer);
@@ -141,6 +141,7 @@ export class ChunkPool implements ThreadPool {
       kind: spec.kind,
       wasmModule: spec.wasmModule,
       jsSource: spec.jsSource,
+      constants: spec.constants,
       kernelNames: spec.kernelNames,
     };
     try {

@@ -5,13 +5,12 @@
 // want one fast op.
 
 import type { Backend } from "./backend.js";
-import { dwconvScratchFloats, gemmPackBytes } from "./runner.js";
-
-const round8 = (n: number) => Math.ceil(n / 8) * 8;
+import { dwconvScratchFloats, gemmPackBytes, grnScales, planeStride as round8, scratchBytes } from "./workspace.js";
 
 export interface FastOps {
-  patchifyConv2d: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, N: number, Cin: number, H: number, W: number, Cout: number, k: number) => void; // prettier-ignore
-  depthwiseConv2d: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number, H: number, W: number, k: number, pad: number) => void; // prettier-ignore
+  /** kernel == stride, no padding only */
+  conv2d: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, Cin: number, H: number, W: number, Cout: number, OH: number, OW: number, k: number, stride: number, pad: number) => void; // prettier-ignore
+  depthwiseConv2d: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, C: number, H: number, W: number, OH: number, OW: number, k: number, pad: number) => void; // prettier-ignore
   layerNormChannelsFirst: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number, HW: number, eps: number) => void; // prettier-ignore
   linear: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, M: number, K: number, N: number) => void; // prettier-ignore
   globalResponseNorm: (x: Float32Array, gamma: Float32Array, beta: Float32Array, N: number, HW: number, C: number, sumSq: Float64Array) => void; // prettier-ignore
@@ -63,9 +62,8 @@ export function fastOps(backend: Backend): FastOps {
     };
 
   return {
-    patchifyConv2d: guarded((out, x, weight, bias, N, Cin, H, W, Cout, k) => {
-      const OH = Math.floor(H / k);
-      const OW = Math.floor(W / k);
+    conv2d: guarded((out, x, weight, bias, N, Cin, H, W, Cout, OH, OW, k, stride, pad) => {
+      if (stride !== k || pad !== 0) throw new Error(`fast conv2d: only kernel = stride, no padding`);
       const P = round8(OH * OW);
       const src = put(x);
       const patches = alloc(N * Cin * k * k * P);
@@ -75,21 +73,35 @@ export function fastOps(backend: Backend): FastOps {
       const [pk, pkBytes] = pack(Cin * k * k);
       backend.run(
         "gemm",
-        [dst, put(weight), patches, put(bias), 0, Cout, Cin * k * k, P, N, 0, pk, pkBytes, OH * OW],
+        [
+          dst,
+          put(weight),
+          patches,
+          put(bias ?? new Float32Array(Cout)),
+          0,
+          Cout,
+          Cin * k * k,
+          P,
+          N,
+          0,
+          pk,
+          pkBytes,
+          OH * OW,
+        ],
         N * Cout,
         4,
       );
       getPlanes(out, dst, N * Cout, OH * OW, P);
     }),
-    depthwiseConv2d: guarded((out, x, weight, bias, N, C, H, W, k, pad) => {
-      if (k !== 2 * pad + 1)
+    depthwiseConv2d: guarded((out, x, weight, bias, N, C, H, W, OH, OW, k, pad) => {
+      if (k !== 2 * pad + 1 || OH !== H || OW !== W)
         throw new Error(`fast depthwiseConv2d: only 'same' kernels (k = 2 pad + 1), got k ${k} pad ${pad}`);
       const P = round8(H * W);
       const src = putPlanes(x, N * C, H * W, P);
       const dst = alloc(N * C * P);
-      const scratchBytes = Math.ceil((dwconvScratchFloats(H, W, pad) * 4) / 64) * 64;
-      const sc = alloc((scratchBytes / 4) * backend.threads);
-      backend.run("dwconv", [dst, src, put(weight), put(bias), C, H, W, P, k, pad, sc, scratchBytes], N * C, 1);
+      const bytes = scratchBytes(dwconvScratchFloats(H, W, pad));
+      const sc = alloc((bytes / 4) * backend.threads);
+      backend.run("dwconv", [dst, src, put(weight), put(bias ?? new Float32Array(C)), C, H, W, P, k, pad, sc, bytes], N * C, 1); // prettier-ignore
       getPlanes(out, dst, N * C, H * W, P);
     }),
     layerNormChannelsFirst: guarded((out, x, weight, bias, N, C, HW, eps) => {
@@ -111,7 +123,7 @@ export function fastOps(backend: Backend): FastOps {
       const f = heap.f32;
       for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[m * N + n] = f[(dst >> 2) + n * P + m];
     }),
-    globalResponseNorm: guarded((x, gamma, beta, N, HW, C, sumSq) => {
+    globalResponseNorm: guarded((x, gamma, beta, N, HW, C, _sumSq) => {
       const P = round8(HW);
       const planes = new Float32Array(N * C * HW);
       for (let n = 0; n < N; n++) {
@@ -121,16 +133,7 @@ export function fastOps(backend: Backend): FastOps {
       const norms = alloc(2 * N * C);
       backend.run("grnNorms", [norms, src, HW, P], N * C, 1);
       const scale = alloc(N * C);
-      const f64 = heap.f64;
-      for (let n = 0; n < N; n++) {
-        let mean = 0;
-        for (let c = 0; c < C; c++) mean += f64[(norms >> 3) + n * C + c];
-        const denom = mean / C + 1e-6;
-        for (let c = 0; c < C; c++) {
-          sumSq[c] = f64[(norms >> 3) + n * C + c] / denom;
-          heap.f32[(scale >> 2) + n * C + c] = sumSq[c];
-        }
-      }
+      grnScales(heap.f64, norms >> 3, heap.f32, scale >> 2, N, C);
       backend.run("grnApply", [src, put(gamma), put(beta), scale, C, P], N * C, 1);
       getPlanes(planes, src, N * C, HW, P);
       for (let n = 0; n < N; n++) {

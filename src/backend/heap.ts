@@ -3,6 +3,8 @@
 // Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized and takes
 // back a model's blocks when the model is garbage-collected.
 
+import { HEAP_START } from "./kernel-constants.generated.js";
+
 const PAGE = 65536;
 const ALIGN = 64;
 const MAX_PAGES = 65536; // 4 GiB of address space; only touched pages cost memory
@@ -12,7 +14,7 @@ export class Heap {
   readonly shared: boolean;
   private f32View: Float32Array;
   private f64View: Float64Array;
-  private top = ALIGN * 16; // offset 0 stays unused so no buffer is at "null"
+  private top = HEAP_START; // below: the wasm kernels' constant table; and no buffer is at "null"
   private readonly freeBlocks: Array<{ offset: number; bytes: number }> = [];
   private readonly sizes = new Map<number, number>();
   private readonly parameters = new WeakMap<object, { data: Float32Array; offset: number }>();

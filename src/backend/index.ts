@@ -11,3 +11,4 @@ export {
 } from "./backend.js";
 export { wasmRelaxedSimd, wasmSimdSupported } from "./wasm/wasm-kernels.js";
 export { fastOps, type FastOps } from "./fast-ops.js";
+export { FastExecutor, getExecutor } from "./executor.js";

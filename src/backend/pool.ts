@@ -1,8 +1,5 @@
-// Threads behind an interface. A platform entry (src/backend/node.ts for Node) registers a factory; without
-// one, Web Workers are used where the platform has them (web-pool.ts); otherwise, or with threads = 1,
-// kernels run on the calling thread.
-
-import { webThreadPool, webWorkersAvailable } from "./web-pool.js";
+// Threads behind an interface: what a pool of kernel workers must do (chunk-pool.ts implements it for both
+// platforms' workers; threads.ts picks the platform's).
 
 /** What a worker needs to run the same kernels on the same memory. */
 export interface WorkerSpec {
@@ -10,8 +7,9 @@ export interface WorkerSpec {
   memory: WebAssembly.Memory;
   /** wasm: the compiled kernel module. */
   wasmModule?: WebAssembly.Module;
-  /** js: the kernels' source text (self-contained functions) and their names, in dispatch order. */
+  /** js: the kernels' source text, a function body returning them in dispatch order, and their constants. */
   jsSource?: string;
+  constants?: Record<string, number>;
   kernelNames: readonly string[];
   workers: number;
 }
@@ -34,23 +32,3 @@ export interface ThreadPool {
 }
 
 export type ThreadPoolFactory = (spec: WorkerSpec) => ThreadPool;
-
-let factory: ThreadPoolFactory | null = null;
-let defaultThreads = 1;
-
-export function registerThreadPoolFactory(create: ThreadPoolFactory, cores: number): void {
-  factory = create;
-  defaultThreads = Math.max(1, cores);
-}
-
-export function threadPoolFactory(): ThreadPoolFactory | null {
-  return factory ?? (webWorkersAvailable() ? webThreadPool : null);
-}
-
-export function defaultThreadCount(): number {
-  if (factory || !webWorkersAvailable()) return defaultThreads;
-  return Math.max(
-    1,
-    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1,
-  );
-}

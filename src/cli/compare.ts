@@ -1,7 +1,7 @@
 // `convnext compare`: per-tensor parity of two safetensors files with the project's tolerance rule,
 // max|a - e| <= atol + rtol * max|e|; exit code 1 if any tensor fails or is missing.
 
-import { readBytes } from "../io/files.js";
+import { readBytes } from "../node/files.js";
 import { parseSafetensors, rawToTensor } from "../io/safetensors.js";
 import { formatShape } from "../tensor/tensor.js";
 import { CliError, parseCommandLine, type Command } from "./command.js";

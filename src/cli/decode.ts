@@ -2,9 +2,9 @@
 
 import { mkdir } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
-import { writeFileAtomic } from "../io/files.js";
-import { loadImage } from "../preprocess/load-image.js";
-import { serializeNpy } from "../preprocess/npy.js";
+import { writeFileAtomic } from "../node/files.js";
+import { loadImage } from "../node/load-image.js";
+import { serializeNpy } from "../io/npy.js";
 import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
 import { parseMaxPixels } from "./image-options.js";
 

@@ -1,10 +1,8 @@
 // `convnext forward`: the parity interface. Reads pixel_values (and labels) from a safetensors file,
 // runs the model config.json names, writes every output under HF's names as float32 safetensors.
 
-import { writeFileAtomic, readBytes } from "../io/files.js";
+import { writeFileAtomic, readBytes } from "../node/files.js";
 import { parseSafetensors, rawToTensor, serializeSafetensors } from "../io/safetensors.js";
-import { ConvNextBackbone } from "../model/backbone.js";
-import { ConvNextForImageClassification } from "../model/classification.js";
 import type { Labels } from "../model/loss.js";
 import { isFloatDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -58,30 +56,15 @@ async function run(argv: string[]): Promise<number> {
   }
 
   const { model } = await loadModel(modelRef, task, { allowMissingHead: values["allow-missing-head"] });
-  const outputHiddenStates = values["hidden-states"];
-  const outputs: Array<[string, Tensor]> = [];
-  const addHidden = (hs?: Tensor[]) => hs?.forEach((h, i) => outputs.push([`hidden_states.${i}`, h]));
+  let outputs: Map<string, Tensor>;
   try {
-    if (model instanceof ConvNextForImageClassification) {
-      const out = model.forward(pixelValues, { outputHiddenStates, labels });
-      outputs.push(["logits", out.logits]);
-      if (out.loss) outputs.push(["loss", out.loss]);
-      outputs.push(["pooler_output", out.poolerOutput], ["last_hidden_state", out.lastHiddenState]);
-      addHidden(out.hiddenStates);
-    } else if (model instanceof ConvNextBackbone) {
-      const out = model.forward(pixelValues, { outputHiddenStates });
-      out.featureMaps.forEach((f, i) => outputs.push([`feature_maps.${i}`, f]));
-      addHidden(out.hiddenStates);
-    } else {
-      const out = model.forward(pixelValues, { outputHiddenStates });
-      outputs.push(["last_hidden_state", out.lastHiddenState], ["pooler_output", out.poolerOutput]);
-      addHidden(out.hiddenStates);
-    }
+    // labels matter only to a classifier (its loss); the other models ignore them
+    outputs = model.forwardNamed(pixelValues, { outputHiddenStates: values["hidden-states"], labels });
   } catch (e) {
     throw new Error(`${inputPath}: ${(e as Error).message}`);
   }
-  await writeFileAtomic(outputPath, serializeSafetensors(outputs, { format: "pt" }));
-  console.error(`wrote ${outputs.map(([n]) => n).join(", ")} to ${outputPath}`);
+  await writeFileAtomic(outputPath, serializeSafetensors([...outputs], { format: "pt" }));
+  console.error(`wrote ${[...outputs.keys()].join(", ")} to ${outputPath}`);
   return 0;
 }
 

@@ -1,8 +1,8 @@
 // Shared by the commands that take --model: a directory or a hub id (resolved through the HF cache),
 // loaded in whatever format it has into the model class config.json names (or --task).
 
-import { resolveModel, type ResolvedModel } from "../io/hub.js";
-import { loadPretrainedModel, type PretrainedModel, type Task } from "../model/pretrained.js";
+import { resolveModel, type ResolvedModel } from "../node/hub.js";
+import { loadPretrainedModel, type PretrainedModel, type Task } from "../pretrained/models.js";
 import { CliError } from "./command.js";
 
 export interface LoadedModel extends PretrainedModel {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `convnext` command: one module per subcommand, loaded only when that subcommand runs.
 
-import "../node.js";
+import "../node/setup.js";
 import { CliError, type Command } from "./command.js";
 
 const COMMANDS: Record<string, () => Promise<Command>> = {

@@ -1,9 +1,9 @@
 // `convnext preprocess`: image files -> the pixel_values tensor transformers would compute, as safetensors.
 
-import { writeFileAtomic } from "../io/files.js";
+import { writeFileAtomic } from "../node/files.js";
 import { serializeSafetensors } from "../io/safetensors.js";
-import { ConvNextImageProcessor } from "../preprocess/image-processor.js";
-import { loadImage } from "../preprocess/load-image.js";
+import { ConvNextImageProcessor } from "../pretrained/image-processor.js";
+import { loadImage } from "../node/load-image.js";
 import { parseCommandLine, requireOption, CliError, type Command } from "./command.js";
 import { parseMaxPixels } from "./image-options.js";
 

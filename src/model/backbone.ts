@@ -1,37 +1,27 @@
 // ConvNextBackbone: the embeddings and encoder, returning one channels-first-LayerNormed feature map per
 // entry of out_features (stage order). No pooler, no classifier; keys carry no `convnext.` prefix.
 
-import { fastFeatures } from "../backend/features.js";
 import type { Tensor } from "../tensor/tensor.js";
-import type { ModelFiles } from "../io/model-files.js";
 import type { ConvNextConfig } from "./config.js";
-import type { LoadWeightsOptions } from "./load-weights.js";
-import { loadPretrained } from "./pretrained.js";
-import { forwardContext } from "./context.js";
-import type { ForwardOptions } from "./convnext-model.js";
 import { ConvNextEmbeddings } from "./embeddings.js";
 import { ConvNextEncoder } from "./encoder.js";
-import { checkPixelValues } from "./input.js";
-import { LayerNorm } from "./layers.js";
-import { Module, ModuleDict } from "./module.js";
+import { ModuleDict } from "./module.js";
+import { LayerNorm } from "./nn.js";
+import type { PlanBuilder } from "./plan.js";
+import { ConvNextPreTrainedModel, hiddenStatesOf, type ForwardOptions } from "./pretrained-model.js";
 
 export interface BackboneOutput {
   featureMaps: Tensor[];
   hiddenStates?: Tensor[];
 }
 
-export class ConvNextBackbone extends Module {
+export class ConvNextBackbone extends ConvNextPreTrainedModel {
   readonly embeddings: ConvNextEmbeddings;
   readonly encoder: ConvNextEncoder;
   readonly hidden_states_norms: ModuleDict<LayerNorm>;
 
-  /** Loads config.json and the weights of a model directory (or, in Node, a hub id). */
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ConvNextBackbone> {
-    return (await loadPretrained(ref, { ...options, task: "backbone" })) as ConvNextBackbone;
-  }
-
-  constructor(readonly config: ConvNextConfig) {
-    super();
+  constructor(config: ConvNextConfig) {
+    super(config);
     this.embeddings = new ConvNextEmbeddings(config);
     this.encoder = new ConvNextEncoder(config);
     // num_features = [hidden_sizes[0]] + hidden_sizes: the stem has hidden_sizes[0] channels.
@@ -44,21 +34,23 @@ export class ConvNextBackbone extends Module {
     this.hidden_states_norms = new ModuleDict(norms);
   }
 
-  forward(pixelValues: Tensor, options: ForwardOptions = {}): BackboneOutput {
-    checkPixelValues(this.config, pixelValues);
-    const ctx = forwardContext(options);
-    let hiddenStates = fastFeatures(this.embeddings, this.encoder, this.config, pixelValues, ctx, true);
-    if (!hiddenStates) {
-      const embedded = this.embeddings.forward(pixelValues);
-      hiddenStates = [embedded];
-      this.encoder.forward(embedded, ctx, hiddenStates);
-    }
-    const featureMaps: Tensor[] = [];
+  protected describe(plan: PlanBuilder, pixelValues: number, outputHiddenStates: boolean): void {
+    const embedded = this.embeddings.describe(plan, pixelValues);
+    const hiddenStates = [embedded, ...this.encoder.describe(plan, embedded)];
+    let i = 0;
     this.config.stageNames.forEach((stage, idx) => {
       const norm = this.hidden_states_norms.entries.get(stage);
-      if (norm && idx < hiddenStates.length) featureMaps.push(norm.forward(hiddenStates[idx]));
+      if (norm && idx < hiddenStates.length)
+        plan.output(`feature_maps.${i++}`, plan.layerNorm(hiddenStates[idx], norm));
     });
-    const wantHidden = options.outputHiddenStates ?? this.config.outputHiddenStates;
-    return { featureMaps, ...(wantHidden ? { hiddenStates } : {}) };
+    if (outputHiddenStates) hiddenStates.forEach((h, j) => plan.output(`hidden_states.${j}`, h));
+  }
+
+  forward(pixelValues: Tensor, options: ForwardOptions = {}): BackboneOutput {
+    const out = this.forwardNamed(pixelValues, options);
+    const featureMaps: Tensor[] = [];
+    for (let i = 0; out.has(`feature_maps.${i}`); i++) featureMaps.push(out.get(`feature_maps.${i}`)!);
+    const hiddenStates = hiddenStatesOf(out);
+    return { featureMaps, ...(hiddenStates ? { hiddenStates } : {}) };
   }
 }

@@ -1,16 +1,14 @@
 // ConvNextForImageClassification: the base model (under the `convnext.` / `convnextv2.` key prefix)
 // and a linear classifier on the pooled features; nn.Identity when num_labels == 0.
 
-import { fastLinear } from "../backend/features.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { ModelFiles } from "../io/model-files.js";
 import type { ConvNextConfig } from "./config.js";
-import type { LoadWeightsOptions } from "./load-weights.js";
-import { loadPretrained } from "./pretrained.js";
-import { basePrefix, ConvNextModel, type ForwardOptions } from "./convnext-model.js";
-import { Linear } from "./layers.js";
+import { basePrefix, ConvNextModel } from "./convnext-model.js";
 import { classificationLoss, inferProblemType, type Labels } from "./loss.js";
-import { Module, type Parameter } from "./module.js";
+import type { Module, Parameter } from "./module.js";
+import { Linear } from "./nn.js";
+import type { PlanBuilder } from "./plan.js";
+import { ConvNextPreTrainedModel, hiddenStatesOf, type ForwardOptions } from "./pretrained-model.js";
 
 export interface ImageClassifierOutput {
   /** [N, num_labels] */
@@ -23,20 +21,12 @@ export interface ImageClassifierOutput {
   lastHiddenState: Tensor;
 }
 
-export class ConvNextForImageClassification extends Module {
+export class ConvNextForImageClassification extends ConvNextPreTrainedModel {
   readonly model: ConvNextModel;
   readonly classifier: Linear | null;
 
-  /** Loads config.json and the weights of a model directory (or, in Node, a hub id). */
-  static async fromPretrained(
-    ref: string | ModelFiles,
-    options: LoadWeightsOptions = {},
-  ): Promise<ConvNextForImageClassification> {
-    return (await loadPretrained(ref, { ...options, task: "classification" })) as ConvNextForImageClassification;
-  }
-
-  constructor(readonly config: ConvNextConfig) {
-    super();
+  constructor(config: ConvNextConfig) {
+    super(config);
     this.model = new ConvNextModel(config);
     const last = config.hiddenSizes[config.numStages - 1];
     this.classifier = config.numLabels > 0 ? new Linear(last, config.numLabels) : null;
@@ -49,22 +39,37 @@ export class ConvNextForImageClassification extends Module {
     return out;
   }
 
-  forward(pixelValues: Tensor, options: ForwardOptions & { labels?: Labels } = {}): ImageClassifierOutput {
-    const { poolerOutput, lastHiddenState, hiddenStates } = this.model.forward(pixelValues, options);
-    const head = this.classifier;
-    const logits = head ? (fastLinear(head, poolerOutput) ?? head.forward(poolerOutput)) : poolerOutput;
-    const out: ImageClassifierOutput = {
-      logits,
-      poolerOutput,
-      lastHiddenState,
-      ...(hiddenStates ? { hiddenStates } : {}),
-    };
+  protected describe(plan: PlanBuilder, pixelValues: number, outputHiddenStates: boolean): void {
+    const out = this.model.features(plan, pixelValues);
+    const logits = this.classifier ? plan.linear(out.poolerOutput, this.classifier) : out.poolerOutput;
+    plan.output("logits", logits);
+    plan.output("pooler_output", out.poolerOutput);
+    plan.output("last_hidden_state", out.lastHiddenState);
+    if (outputHiddenStates) out.hiddenStates.forEach((h, i) => plan.output(`hidden_states.${i}`, h));
+  }
+
+  /** With `labels`, also `loss` (HF's problem_type rules, see loss.ts). */
+  override forwardNamed(pixelValues: Tensor, options: ForwardOptions & { labels?: Labels } = {}): Map<string, Tensor> {
+    const out = super.forwardNamed(pixelValues, options);
     if (options.labels !== undefined) {
       // HF writes the inferred problem type into the config on first use.
       this.config.problemType = inferProblemType(this.config, options.labels);
+      const logits = out.get("logits")!;
       const loss = classificationLoss(logits, options.labels, this.config.problemType, this.config.numLabels);
-      out.loss = new Tensor(Float32Array.of(loss), []);
+      out.set("loss", new Tensor(Float32Array.of(loss), []));
     }
     return out;
+  }
+
+  forward(pixelValues: Tensor, options: ForwardOptions & { labels?: Labels } = {}): ImageClassifierOutput {
+    const out = this.forwardNamed(pixelValues, options);
+    const hiddenStates = hiddenStatesOf(out);
+    return {
+      logits: out.get("logits")!,
+      ...(out.has("loss") ? { loss: out.get("loss")! } : {}),
+      poolerOutput: out.get("pooler_output")!,
+      lastHiddenState: out.get("last_hidden_state")!,
+      ...(hiddenStates ? { hiddenStates } : {}),
+    };
   }
 }

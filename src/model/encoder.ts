@@ -1,9 +1,8 @@
-// ConvNextEncoder: the stages in sequence; collects every stage output when hidden states are wanted.
+// ConvNextEncoder: the stages in sequence; every stage output is a hidden state.
 
-import { Tensor } from "../tensor/tensor.js";
 import { dropPathRates, type ConvNextConfig } from "./config.js";
-import type { ForwardContext } from "./context.js";
 import { Module, ModuleList } from "./module.js";
+import type { PlanBuilder } from "./plan.js";
 import { ConvNextStage } from "./stage.js";
 
 export class ConvNextEncoder extends Module {
@@ -22,13 +21,11 @@ export class ConvNextEncoder extends Module {
     this.stages = new ModuleList(stages);
   }
 
-  /** Returns the last stage output and, if `hiddenStates` is given, pushes each stage output onto it. */
-  forward(x: Tensor, ctx: ForwardContext, hiddenStates?: Tensor[]): Tensor {
+  /** Returns the output of every stage (hidden_states[1:]); the last one is last_hidden_state. */
+  describe(plan: PlanBuilder, x: number): number[] {
+    const outputs: number[] = [];
     let h = x;
-    for (const stage of this.stages.items) {
-      h = stage.forward(h, ctx);
-      hiddenStates?.push(h);
-    }
-    return h;
+    for (const stage of this.stages.items) outputs.push((h = stage.describe(plan, h)));
+    return outputs;
   }
 }

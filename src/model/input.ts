@@ -4,16 +4,6 @@
 import { formatShape, type Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";
 
-/** Spatial size of each hidden state: [stem, stage1, ...] for an H x W input. */
-export function hiddenStateSizes(config: ConvNextConfig, H: number, W: number): Array<[number, number]> {
-  const sizes: Array<[number, number]> = [[Math.floor(H / config.patchSize), Math.floor(W / config.patchSize)]];
-  for (let i = 0; i < config.numStages; i++) {
-    const [h, w] = sizes[sizes.length - 1];
-    sizes.push(i === 0 ? [h, w] : [Math.floor(h / 2), Math.floor(w / 2)]);
-  }
-  return sizes;
-}
-
 export function checkPixelValues(config: ConvNextConfig, pixelValues: Tensor): void {
   const shape = pixelValues.shape;
   if (shape.length !== 4)
@@ -28,14 +18,5 @@ export function checkPixelValues(config: ConvNextConfig, pixelValues: Tensor): v
   }
   const p = config.patchSize;
   if (H < p || W < p) throw new Error(`input ${H}x${W} is smaller than one ${p}x${p} patch`);
-  const sizes = hiddenStateSizes(config, H, W);
-  for (let i = 1; i < config.numStages; i++) {
-    const [h, w] = sizes[i];
-    if (h < 2 || w < 2) {
-      throw new Error(
-        `input ${H}x${W} is too small: stage ${i + 1} downsamples a ${h}x${w} map with a 2x2 stride-2 conv ` +
-          `(the input must be at least ${p * 2 ** (config.numStages - 1)} pixels on each side)`,
-      );
-    }
-  }
+  // Stage sizes are checked as the plan is built (plan.ts), from the same geometry the executors use.
 }

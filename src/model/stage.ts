@@ -1,26 +1,28 @@
 // ConvNextStage: an optional downsampling (channels-first LayerNorm + 2x2 stride-2 conv), then the blocks.
 // Downsampling exists iff in != out channels or stride > 1, so every stage but the first has one.
 
-import { Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";
-import type { ForwardContext } from "./context.js";
-import { ConvNextLayer, type ConvNextBlock } from "./layer.js";
-import { ConvNextV2Layer } from "./v2-layer.js";
-import { LayerNorm, PatchifyConv2d } from "./layers.js";
-import { Module, ModuleList } from "./module.js";
+import { ConvNextLayer } from "./convnext-layer.js";
+import { ConvNextV2Layer } from "./convnextv2-layer.js";
+import { ModuleList, Module } from "./module.js";
+import { Conv2d, LayerNorm } from "./nn.js";
+import type { PlanBuilder } from "./plan.js";
 
-export class DownsamplingLayer extends ModuleList<LayerNorm | PatchifyConv2d> {
+/** nn.Sequential(ConvNextLayerNorm, Conv2d): keys `downsampling_layer.0.*` and `.1.*`. */
+export class DownsamplingLayer extends ModuleList<LayerNorm | Conv2d> {
   constructor(inChannels: number, outChannels: number, stride: number) {
-    super([new LayerNorm(inChannels, 1e-6, "channels_first"), new PatchifyConv2d(inChannels, outChannels, stride)]);
+    super([new LayerNorm(inChannels, 1e-6, "channels_first"), new Conv2d(inChannels, outChannels, stride)]);
   }
 
-  forward(x: Tensor): Tensor {
-    const [norm, conv] = this.items as [LayerNorm, PatchifyConv2d];
-    return conv.forward(norm.forward(x));
+  describe(plan: PlanBuilder, x: number): number {
+    const [norm, conv] = this.items as [LayerNorm, Conv2d];
+    return plan.conv2d(plan.layerNorm(x, norm), conv);
   }
 }
 
 /** The block of each generation: V1 ConvNextLayer, V2 ConvNextV2Layer (GRN, no layer scale). */
+export type ConvNextBlock = ConvNextLayer | ConvNextV2Layer;
+
 function makeBlock(config: ConvNextConfig, dim: number, dropPathRate: number): ConvNextBlock {
   return config.modelType === "convnextv2"
     ? new ConvNextV2Layer(config, dim, dropPathRate)
@@ -47,9 +49,9 @@ export class ConvNextStage extends Module {
     );
   }
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor {
-    let h = this.downsampling_layer ? this.downsampling_layer.forward(x) : x;
-    for (const layer of this.layers.items) h = layer.forward(h, ctx);
+  describe(plan: PlanBuilder, x: number): number {
+    let h = this.downsampling_layer ? this.downsampling_layer.describe(plan, x) : x;
+    for (const layer of this.layers.items) h = layer.describe(plan, h);
     return h;
   }
 }

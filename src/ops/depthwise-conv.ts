@@ -1,25 +1,25 @@
 // Depthwise convolution (groups = channels), stride 1, zero padding: ConvNeXT's 7x7 spatial mixing.
 
 /**
- * out    [N, C, OH, OW]  with OH = H + 2 * pad - k + 1 (= H for k = 7, pad = 3)
+ * out    [N, C, OH, OW]  with OH = convOutputSize(H, k, 1, pad) (= H for k = 7, pad = 3), OW likewise
  * x      [N, C, H, W]
  * weight [C, 1, k, k]
- * bias   [C]
+ * bias   [C] or null
  */
 export function depthwiseConv2d(
   out: Float32Array,
   x: Float32Array,
   weight: Float32Array,
-  bias: Float32Array,
+  bias: Float32Array | null,
   N: number,
   C: number,
   H: number,
   W: number,
+  OH: number,
+  OW: number,
   k: number,
   pad: number,
 ): void {
-  const OH = H + 2 * pad - k + 1;
-  const OW = W + 2 * pad - k + 1;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const xBase = (n * C + c) * H * W;
@@ -27,7 +27,7 @@ export function depthwiseConv2d(
       const wBase = c * k * k;
       for (let oy = 0; oy < OH; oy++) {
         for (let ox = 0; ox < OW; ox++) {
-          let acc = bias[c];
+          let acc = bias ? bias[c] : 0;
           for (let ky = 0; ky < k; ky++) {
             const iy = oy + ky - pad;
             if (iy < 0 || iy >= H) continue; // zero padding contributes nothing

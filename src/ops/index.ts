@@ -1,6 +1,6 @@
 // The reference kernels: plain functions over typed arrays with explicit sizes.
 export { convOutputSize } from "./conv-geometry.js";
-export { patchifyConv2d } from "./patchify-conv.js";
+export { conv2d } from "./conv2d.js";
 export { depthwiseConv2d } from "./depthwise-conv.js";
 export { layerNormChannelsFirst, layerNormChannelsLast } from "./layer-norm.js";
 export { linear } from "./linear.js";

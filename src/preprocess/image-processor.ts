@@ -1,13 +1,10 @@
 // ConvNextImageProcessor of transformers v4.37.2: resize (shortest edge, Pillow), centre crop below 384,
-// rescale, normalize, stack. Pure: `fromPretrained` reads through ModelFiles (the Node entry resolves paths and hub ids).
+// rescale, normalize, stack. Pure: src/pretrained reads preprocessor_config.json (fromPretrained).
 
-import { resolveModelFiles, type ModelFiles } from "../io/model-files.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { RgbImage } from "./image.js";
 import { toRgbImage, type ImageInput } from "./image-input.js";
 import { isResample, resize, Resample } from "./resize.js";
-
-const PREPROCESSOR_CONFIG = "preprocessor_config.json";
 
 /** IMAGENET_STANDARD_MEAN / _STD: the v4.37.2 class defaults (not what facebook/convnext-* files hold). */
 const IMAGENET_STANDARD_MEAN = [0.5, 0.5, 0.5];
@@ -59,7 +56,11 @@ export class ConvNextImageProcessor {
    * From the JSON of a preprocessor_config.json, as `ConvNextImageProcessor.from_dict` reads it: missing or null
    * fields take the class defaults, `"size": 224` means shortest edge 224, unknown keys are ignored.
    */
-  static fromConfig(json: unknown, source = "preprocessor_config.json"): ConvNextImageProcessor {
+  static fromConfig<T extends ConvNextImageProcessor>(
+    this: new (options: Partial<ConvNextImageProcessorOptions>) => T,
+    json: unknown,
+    source = "preprocessor_config.json",
+  ): T {
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
       throw new Error(`${source}: expected a JSON object`);
     }
@@ -95,7 +96,7 @@ export class ConvNextImageProcessor {
         `${source}: "resample" must be a Pillow filter 0..5 (0 NEAREST, 1 LANCZOS, 2 BILINEAR, 3 BICUBIC, 4 BOX, 5 HAMMING), got ${JSON.stringify(resample)}`,
       );
     }
-    return new ConvNextImageProcessor({
+    return new this({
       doResize: bool("do_resize", d.doResize),
       shortestEdge: shortestEdgeOf(c.size, source),
       cropPct: num("crop_pct", d.cropPct),
@@ -106,25 +107,6 @@ export class ConvNextImageProcessor {
       imageMean: triple("image_mean", d.imageMean),
       imageStd: triple("image_std", d.imageStd),
     });
-  }
-
-  /**
-   * Reads preprocessor_config.json from a model's files (any ModelFiles: hub cache, memory, fetch) or, given a
-   * string, a local directory or hub id (resolved by the Node entry point, like the models' fromPretrained).
-   */
-  static async fromPretrained(ref: string | ModelFiles): Promise<ConvNextImageProcessor> {
-    // A directory or (in Node) a hub id, through the same resolver as the models.
-    const files = await resolveModelFiles(ref);
-    const name = files.describe(PREPROCESSOR_CONFIG);
-    const bytes = await files.read(PREPROCESSOR_CONFIG);
-    if (!bytes) throw new Error(`${name}: not found (a ConvNeXT image processor needs preprocessor_config.json)`);
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (e) {
-      throw new Error(`${name}: invalid JSON (${(e as Error).message})`);
-    }
-    return ConvNextImageProcessor.fromConfig(json, name);
   }
 
   /** The (height, width) an image is resized to, before any crop. */

@@ -5,16 +5,15 @@ export { ImageDecodeError } from "./errors.js";
 export { orientationOf, readExifOrientation, transposeForOrientation } from "./exif.js";
 export { channelsOf, DEFAULT_MAX_PIXELS, type DecodedImage, type ImageMode, type RgbImage } from "./image.js";
 export { toRgbImage, type ImageDataLike, type ImageInput, type NdArrayImage, type RawPixels } from "./image-input.js";
+// (ConvNextImageProcessor itself is exported with fromPretrained by src/pretrained.)
 export {
   centerCrop,
   CONVNEXT_PROCESSOR_DEFAULTS,
-  ConvNextImageProcessor,
   type ConvNextImageProcessorOptions,
   type DataFormat,
   type PreprocessOptions,
 } from "./image-processor.js";
 export { inflate, type InflateOptions, type InflateResult } from "./inflate.js";
-export { decodedToRgb, loadImage, type LoadImageOptions } from "./load-image.js";
-export { serializeNpy, type NpyArray } from "./npy.js";
+export { decodedToRgb, decodeToRgb, type LoadImageOptions } from "./load-image.js";
 export { decodePng, isPng, type PngDecodeOptions } from "./png.js";
 export { isResample, Resample, resize } from "./resize.js";

@@ -1,9 +1,7 @@
-// transformers.image_utils.load_image for files: read, decode, ImageOps.exif_transpose, convert("RGB").
-// Node edge (reads the file system); everything it calls is pure.
+// transformers.image_utils.load_image on a file's bytes: decode, ImageOps.exif_transpose, convert("RGB").
 
-import { readBytes } from "../io/files.js";
 import { toRgb } from "./convert.js";
-import { decodeImage } from "./decode.js";
+import { decodeImage, type DecodeOptions } from "./decode.js";
 import { orientationOf, transposeForOrientation } from "./exif.js";
 import type { DecodedImage, RgbImage } from "./image.js";
 
@@ -21,8 +19,11 @@ export function decodedToRgb(image: DecodedImage, exifTranspose = true): RgbImag
   return transposeForOrientation(rgb.data, rgb.width, rgb.height, 3, orientationOf(image));
 }
 
-export async function loadImage(path: string, options: LoadImageOptions = {}): Promise<RgbImage> {
-  const bytes = await readBytes(path);
-  const decoded = decodeImage(bytes, { source: path, maxPixels: options.maxPixels });
+/** PNG or JPEG bytes -> the RGB image load_image gives; errors name `source`. */
+export function decodeToRgb(
+  bytes: Uint8Array,
+  options: LoadImageOptions & Pick<DecodeOptions, "source"> = {},
+): RgbImage {
+  const decoded = decodeImage(bytes, { source: options.source, maxPixels: options.maxPixels });
   return decodedToRgb(decoded, options.exifTranspose ?? true);
 }

@@ -1,11 +1,15 @@
 // The pure-TypeScript twins of the wasm kernels (assembly/*.ts): same arguments (byte offsets into the
 // heap, sizes, then the range a thread owns), same channels-first plane layout. Used where WebAssembly
 // SIMD is missing or CONVNEXT_BACKEND=js. Each function is self-contained (only Math, Error and its arguments),
-// because worker threads receive them as source text.
+// because worker threads receive them as source text; the shared constants come in the memory argument.
+
+import type { KernelConstants } from "../kernel-constants.generated.js";
 
 export interface JsMemory {
   f32: Float32Array;
   f64: Float64Array;
+  /** assembly/constants.mjs */
+  k: KernelConstants;
 }
 
 /**
@@ -14,17 +18,17 @@ export interface JsMemory {
  * tools/fit-gelu.py); beyond |x| = 3.88 sqrt 2 erf rounds to +-1 in float32. Half the operations of the
  * exp-based Phi(-|x|) it replaced (pwconv1+GELU 8% faster); error bounds in test/kernels-fast.test.ts.
  */
-export function geluScalar(x: number): number {
-  if (!(Math.abs(x) <= 5.487148761749268)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
+export function geluScalar(x: number, k: KernelConstants): number {
+  if (!(Math.abs(x) <= k.GELU_LIMIT)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
   const s = x * x;
-  const n = ((((0.018771498977363136 * s + 5.377282702354579) * s + 146.76321700511514) * s + 4013.725886858202) * s + 29258.470365560275) * s + 341156.19454474654; // prettier-ignore
-  const d = ((((s + 63.365626321861264) * s + 1625.5692833784426) * s + 24660.49247210543) * s + 215865.07382471903) * s + 855151.7843798997; // prettier-ignore
+  const n = ((((k.GELU_N5 * s + k.GELU_N4) * s + k.GELU_N3) * s + k.GELU_N2) * s + k.GELU_N1) * s + k.GELU_N0;
+  const d = ((((s + k.GELU_D4) * s + k.GELU_D3) * s + k.GELU_D2) * s + k.GELU_D1) * s + k.GELU_D0;
   const phi = 0.5 + (x * n) / d;
   return phi > 0 ? x * phi : x * 0;
 }
 
 /**
- * See assembly/gemm.ts: out[img, m, p] (mode: 0 bias, 1 GELU, 2 += gamma * ., 3 += .), rows m0..m1.
+ * See assembly/gemm.ts: out[img, m, p] (mode: GEMM_MODE_* of assembly/constants.mjs), rows m0..m1.
  * A 4-row x 4-pixel tile of float64 accumulators; both operands come from packed float64 panels that the
  * k loop reads front to back: a panel of up to NC pixels of x (4-pixel strips, [strip][k][4]) reused by
  * every row block, and the 4 weight rows of the block ([k][4]) reused by every strip of the panel.
@@ -51,6 +55,9 @@ export function gemm(
 ): void {
   const f = mem.f32;
   const d = mem.f64;
+  const gelu = mode === mem.k.GEMM_MODE_GELU;
+  const scaled = mode === mem.k.GEMM_MODE_SCALE_RESIDUAL;
+  const accumulate = scaled || mode === mem.k.GEMM_MODE_RESIDUAL;
   if (packBytes >> 3 < 8 * K) {
     throw new Error(`js gemm: K = ${K} needs ${64 * K} bytes of pack space per thread, got ${packBytes}`);
   }
@@ -119,16 +126,16 @@ export function gemm(
             d3 += r * v3;
           }
           const o = oi + m * P + p;
-          gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], mode === 2 ? f[g0 + m] : 1, mode);
-          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], mode === 2 ? f[g0 + m + 1] : 1, mode);
-          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], mode === 2 ? f[g0 + m + 2] : 1, mode);
-          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], mode === 2 ? f[g0 + m + 3] : 1, mode);
+          gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], scaled ? f[g0 + m] : 1, accumulate);
+          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], scaled ? f[g0 + m + 1] : 1, accumulate);
+          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], scaled ? f[g0 + m + 2] : 1, accumulate);
+          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], scaled ? f[g0 + m + 3] : 1, accumulate);
         }
       }
     }
     // GELU in its own pass over the rows just written: pwconv1+GELU ran 6% faster than with the GELU of
     // each output in the tile epilogue (16 inlined copies there)
-    if (mode === 1) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i]);
+    if (gelu) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i], mem.k);
   }
 }
 
@@ -142,14 +149,14 @@ export function gemmStore(
   v3: number,
   bias: number,
   scale: number,
-  mode: number,
+  accumulate: boolean,
 ): void {
   // round to float32 first, as the wasm and reference kernels store it
   const r0 = Math.fround(v0 + bias);
   const r1 = Math.fround(v1 + bias);
   const r2 = Math.fround(v2 + bias);
   const r3 = Math.fround(v3 + bias);
-  if (mode <= 1) {
+  if (!accumulate) {
     f[o] = r0;
     f[o + 1] = r1;
     f[o + 2] = r2;
@@ -335,11 +342,32 @@ export function spaceToDepth(
   }
 }
 
+/** See assembly/pool.ts. */
+export function globalAvgPool(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  C: number,
+  P: number,
+  HW: number,
+  Pn: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * P;
+    let sum = 0;
+    for (let i = 0; i < HW; i++) sum += f[xq + i];
+    f[(out >> 2) + (q % C) * Pn + Math.floor(q / C)] = sum / HW;
+  }
+}
+
 export function geluArray(mem: JsMemory, out: number, x: number, n: number): void {
   const f = mem.f32;
-  for (let i = 0; i < n; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i]);
+  for (let i = 0; i < n; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i], mem.k);
 }
 
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
-export const JS_KERNELS = { gemm, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, geluArray };
+export const JS_KERNELS = { gemm, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray };
 export const JS_HELPERS = [geluScalar, gemmStore];

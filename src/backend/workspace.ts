@@ -1,0 +1,43 @@
+// Sizes of the fast kernels' memory: the channels-first plane layout (each plane padded to a multiple of 8
+// pixels, so kernels walk whole vectors) and the per-thread scratch the GEMM and depthwise conv need.
+
+import { GEMM_PANEL_FLOATS } from "./kernel-constants.generated.js";
+
+/** Floats per plane of an H x W map: H * W rounded up to 8. */
+export const planeStride = (pixels: number) => Math.ceil(pixels / 8) * 8;
+
+/** Per-thread GEMM packing space for K inputs: the x panel (GEMM_PANEL_FLOATS, or 8 pixels x K), then 4 weight rows. */
+export const gemmPackBytes = (K: number) => (Math.max(GEMM_PANEL_FLOATS, 8 * K) + 4 * K) * 4; // see assembly/gemm.ts
+
+/** Per-thread floats of the depthwise conv's scratch: the zero-bordered plane and a two-row buffer. */
+export const dwconvScratchFloats = (H: number, W: number, pad: number) =>
+  (H + 2 * pad) * (W + 2 * pad + 4) + 2 * (W + 4); // see assembly/dwconv.ts
+
+/** Bytes of per-thread scratch, rounded to cache lines. */
+export const scratchBytes = (floats: number) => Math.ceil((floats * 4) / 64) * 64;
+
+/** A GEMM over N images x M rows is split in chunks of whole images when the batch allows, else of >= 32 rows. */
+export const gemmMinChunk = (N: number, M: number, threads: number) =>
+  N >= 2 * threads ? M : Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4));
+
+/**
+ * GRN's middle phase (ConvNextV2GRN): from the per-channel L2 norms of each image, the factor each channel
+ * is scaled by, norm / (mean over channels + 1e-6) (HF adds the 1e-6 to the mean, outside any sqrt).
+ * norms f64 [N, C] at `normsIndex`, scale f32 [N, C] at `scaleIndex` (element indices into the views).
+ */
+export function grnScales(
+  f64: Float64Array,
+  normsIndex: number,
+  f32: Float32Array,
+  scaleIndex: number,
+  N: number,
+  C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const base = normsIndex + n * C;
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += f64[base + c];
+    const denom = mean / C + 1e-6;
+    for (let c = 0; c < C; c++) f32[scaleIndex + n * C + c] = f64[base + c] / denom;
+  }
+}

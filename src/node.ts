@@ -1,8 +1,0 @@
-// What the Node entry points (the library's index and the CLI) plug into the browser-safe core:
-// model references resolved as directories or hub ids through the Hugging Face cache, and the
-// worker-thread kernels (CONVNEXT_BACKEND / CONVNEXT_THREADS).
-import "./backend/node.js";
-import { resolveModel } from "./io/hub.js";
-import { setModelResolver } from "./io/model-files.js";
-
-setModelResolver((ref) => resolveModel(ref));

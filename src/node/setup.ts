@@ -1,0 +1,8 @@
+// What the Node entry points (the library's index and the CLI) plug into the browser-safe core:
+// model references resolved as directories or hub ids through the Hugging Face cache, and the
+// worker-thread kernels (CONVNEXT_BACKEND / CONVNEXT_THREADS).
+import "./backend-env.js";
+import { resolveModel } from "./hub.js";
+import { setModelResolver } from "../pretrained/model-files.js";
+
+setModelResolver((ref) => resolveModel(ref));

@@ -1,0 +1,56 @@
+// A model directory as the loaders see it: named files that may or may not exist. A local folder, the
+// Hugging Face cache, or (in a browser) anything fetch() can reach all look like this.
+
+export interface ModelFiles {
+  /** What this is, for messages (a path or a hub id). */
+  readonly name: string;
+  /** The file's bytes, or null when the model has no such file. Other failures throw. */
+  read(file: string): Promise<Uint8Array | null>;
+  /** How to name `file` in an error message (e.g. its full path). */
+  describe(file: string): string;
+}
+
+/** Resolves a string reference (a path, a hub id) to model files; registered by the Node entry point. */
+export type ModelResolver = (ref: string) => Promise<ModelFiles>;
+
+let resolver: ModelResolver | null = null;
+
+export function setModelResolver(r: ModelResolver | null): void {
+  resolver = r;
+}
+
+export async function resolveModelFiles(ref: string | ModelFiles): Promise<ModelFiles> {
+  if (typeof ref !== "string") return ref;
+  if (!resolver) {
+    throw new Error(
+      `cannot resolve "${ref}": no file system here. Import from "convnext" (Node) or pass a ModelFiles object`,
+    );
+  }
+  return resolver(ref);
+}
+
+/** ModelFiles over an in-memory map (tests, browsers with already-fetched files). */
+export function memoryFiles(name: string, files: Record<string, Uint8Array>): ModelFiles {
+  return {
+    name,
+    read: async (file) => files[file] ?? null,
+    describe: (file) => `${name}/${file}`,
+  };
+}
+
+/** A JSON file of the model; errors name the file (`missing` says why it is needed when absent). */
+export async function readJson(files: ModelFiles, file: string, missing = "not found"): Promise<unknown> {
+  const where = files.describe(file);
+  const bytes = await files.read(file);
+  if (!bytes) throw new Error(`${where}: ${missing === "not found" ? missing : `not found (${missing})`}`);
+  return parseJson(bytes, where);
+}
+
+/** JSON.parse of a file's bytes; the error names the file. */
+export function parseJson(bytes: Uint8Array, where: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new Error(`${where}: invalid JSON (${(e as Error).message})`);
+  }
+}

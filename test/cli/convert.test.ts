@@ -1,0 +1,147 @@
+// `convnext convert` and `convnext info`, run in-process on the format fixtures.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import convert from "../../src/cli/convert.js";
+import info, { countMacs } from "../../src/cli/info.js";
+import { parseSafetensors } from "../../src/io/safetensors.js";
+import { parseConvNextConfig } from "../../src/model/config.js";
+import { fixture } from "../helpers/helpers.js";
+
+let out: string;
+beforeEach(() => {
+  out = mkdtempSync(join(tmpdir(), "convnext-convert-"));
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(out, { recursive: true, force: true });
+});
+
+const tensorsOf = (path: string) => parseSafetensors(new Uint8Array(readFileSync(path)), path);
+
+describe("convnext convert", () => {
+  for (const [source, parent] of [
+    ["formats/three-stage-patch2/tf", "three-stage-patch2"],
+    ["formats/three-stage-patch2/legacy-bin", "three-stage-patch2"],
+    ["formats/tiny-classifier/sharded-bin", "tiny-classifier"],
+    ["formats/tiny-classifier/tf-safetensors", "tiny-classifier"],
+  ]) {
+    test(`${source} -> model.safetensors identical to ${parent}/model.safetensors`, async () => {
+      const dir = join(out, "converted");
+      expect(await convert.run(["--model", fixture(source), "--output", dir])).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(["config.json", "model.safetensors"]);
+      const written = tensorsOf(join(dir, "model.safetensors"));
+      const expected = tensorsOf(fixture(parent, "model.safetensors")).tensors;
+      expect(written.metadata).toEqual({ format: "pt" });
+      expect([...written.tensors.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [key, e] of expected) {
+        const a = written.tensors.get(key)!;
+        expect({ key, dtype: a.dtype, shape: a.shape }).toEqual({ key, dtype: "F32", shape: e.shape });
+        expect(Buffer.compare(Buffer.from(a.bytes), Buffer.from(e.bytes)), key).toBe(0);
+      }
+      expect(readFileSync(join(dir, "config.json"))).toEqual(readFileSync(fixture(source, "config.json")));
+    });
+  }
+
+  test("preprocessor_config.json is copied when present", async () => {
+    const dir = join(out, "c");
+    await convert.run(["--model", fixture("tiny-classifier"), "--output", dir]);
+    expect(readFileSync(join(dir, "preprocessor_config.json"))).toEqual(
+      readFileSync(fixture("tiny-classifier", "preprocessor_config.json")),
+    );
+  });
+
+  test("a refused checkpoint leaves no output directory and no temporary files", async () => {
+    const dir = join(out, "bad");
+    await expect(
+      convert.run(["--model", fixture("formats/malicious/reduce-posix-system"), "--output", dir]),
+    ).rejects.toThrow(/global "posix\.system"/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  test("an existing directory is kept unless --overwrite", async () => {
+    const dir = join(out, "existing");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "keep.txt"), "x");
+    await expect(convert.run(["--model", fixture("tiny-classifier"), "--output", dir])).rejects.toThrow(
+      /already exists; pass --overwrite/,
+    );
+    expect(readdirSync(dir)).toEqual(["keep.txt"]);
+    expect(await convert.run(["--model", fixture("tiny-classifier"), "--output", dir, "--overwrite"])).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["config.json", "model.safetensors", "preprocessor_config.json"]);
+    expect(readdirSync(out)).toEqual(["existing"]);
+  });
+});
+
+describe("convnext info", () => {
+  test("FLOPs: tiny-classifier at 64x64, multiply-adds counted layer by layer by hand", () => {
+    const config = parseConvNextConfig(JSON.parse(readFileSync(fixture("tiny-classifier", "config.json"), "utf8")));
+    // stem 16*16*8*3*16 = 98304; stage 1 (16x16, C 8): 256*(8*49 + 8*32 + 32*8) = 231424;
+    // stage 2 (8x8, C 16): down 64*16*8*4 = 32768, block 64*(16*49 + 2*16*64) = 181248;
+    // stage 3 (4x4, C 32, 2 blocks): down 32768, 2*16*(32*49 + 2*32*128) = 312320;
+    // stage 4 (2x2, C 64): down 32768, 4*(64*49 + 2*64*256) = 143616; classifier 64*5 = 320
+    expect(countMacs(config, 64, true)).toBe(1_065_536);
+  });
+
+  test("FLOPs: convnext-tiny at 224 is the paper's 4.5 G multiply-adds", () => {
+    const config = parseConvNextConfig({
+      model_type: "convnext",
+      hidden_sizes: [96, 192, 384, 768],
+      depths: [3, 3, 9, 3],
+    });
+    const macs = countMacs(config, 224, false);
+    expect(macs).toBeGreaterThan(4.4e9);
+    expect(macs).toBeLessThan(4.5e9);
+  });
+
+  test("prints architecture, parameters (= the checkpoint's element count), dtype, FLOPs and files", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: string) => void lines.push(s));
+    const dir = fixture("formats/tiny-classifier/sharded-bin");
+    expect(await info.run(["--model", dir])).toBe(0);
+    const text = lines.join("\n");
+    const weights = tensorsOf(fixture("tiny-classifier", "model.safetensors")).tensors;
+    const params = [...weights.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    expect(text).toContain("architecture:   ConvNextForImageClassification");
+    expect(text).toContain(`parameters:     ${params.toLocaleString("en-US")}`);
+    expect(text).toContain(`dtype:          F32 (${weights.size} tensors)`);
+    expect(text).toContain("FLOPs:          2.13 MFLOPs (= 2 x 1.07 MMACs");
+    expect(text).toContain("format:         pytorch_model.bin (sharded)");
+    expect(text).toContain(join(dir, "pytorch_model-00002-of-00002.bin"));
+  });
+
+  test("ConvNeXT V2: convert keeps the weights bit for bit (GRN included) and info names the V2 model", async () => {
+    for (const name of ["v2-tiny-classifier", "v2-backbone"]) {
+      const dir = join(out, name);
+      expect(await convert.run(["--model", fixture(name), "--output", dir])).toBe(0);
+      const written = tensorsOf(join(dir, "model.safetensors")).tensors;
+      const expected = tensorsOf(fixture(name, "model.safetensors")).tensors;
+      expect([...written.keys()].sort()).toEqual([...expected.keys()].sort());
+      expect([...written.keys()].some((k) => k.endsWith("grn.weight"))).toBe(true);
+      for (const [key, e] of expected)
+        expect(Buffer.compare(Buffer.from(written.get(key)!.bytes), Buffer.from(e.bytes)), key).toBe(0);
+    }
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: string) => void lines.push(s));
+    expect(await info.run(["--model", fixture("v2-backbone")])).toBe(0);
+    expect(lines.join("\n")).toMatch(
+      /architecture: +ConvNextBackbone \(model_type convnextv2; config\.json: ConvNextV2Backbone\)/,
+    );
+  });
+
+  test("a TF checkpoint says it was mapped", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: string) => void lines.push(s));
+    await info.run(["--model", fixture("formats/tiny-classifier/tf")]);
+    expect(lines.join("\n")).toContain("format:         tf_model.h5 (TensorFlow names, mapped to PyTorch)");
+  });
+});
+
+test("no output is left when the model reference does not exist", async () => {
+  await expect(convert.run(["--model", join(out, "missing-dir"), "--output", join(out, "x")])).rejects.toThrow(
+    /neither a model directory nor a hub id/,
+  );
+  expect(existsSync(join(out, "x"))).toBe(false);
+});
