@@ -162,6 +162,14 @@ export interface UnpickleResult {
 
 const MAX_LONG_BYTES = 1024;
 
+/**
+ * Work budget of one pickle: every opcode costs 1, every dict it makes 16 (a Map). Memory grows with the
+ * opcodes run (DUP is one byte), so this bounds it (about 100 MB at worst); a real state dict's data.pkl
+ * runs some 20 opcodes per tensor, a few hundred thousand for the largest checkpoints.
+ */
+export const MAX_PICKLE_WORK = 10_000_000;
+const DICT_COST = 16;
+
 /** Interprets one pickle (protocols 0-5), refusing every global outside the allowlist. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): UnpickleResult {
   const source = options.source ?? "pickle";
@@ -204,6 +212,16 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
     }
   };
 
+  let work = 0;
+  const spend = (cost: number) => {
+    work += cost;
+    if (work > MAX_PICKLE_WORK)
+      fail(`more than ${MAX_PICKLE_WORK} units of work (opcodes, dicts): not a state dict, or a hostile file`);
+  };
+  const newDict = (ordered: boolean) => {
+    spend(DICT_COST);
+    return new PyDict(ordered);
+  };
   const stack: PyValue[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
@@ -229,6 +247,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
     if (!(fn instanceof PyGlobal)) return fail(`cannot call ${describe(fn)}`);
     if (!Array.isArray(args)) return fail(`arguments of ${fn.module}.${fn.name} are ${describe(args)}, not a tuple`);
     if (!fn.call) return fail(`${fn.module}.${fn.name} cannot be called in a state dict`);
+    spend(DICT_COST); // a call builds an object (OrderedDict, tensor reference)
     return fn.call(args, fail);
   };
   const setItem = (dict: PyValue, key: PyValue, value: PyValue) => {
@@ -238,7 +257,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
   };
   const append = (list: PyValue, items: PyValue[]) => {
     if (!Array.isArray(list)) fail(`APPEND on ${describe(list)}`);
-    (list as PyValue[]).push(...items);
+    // A loop, not push(...items): a long APPENDS would overflow the call stack with spread arguments.
+    for (const item of items) (list as PyValue[]).push(item);
   };
   const int = (v: bigint): number | bigint =>
     v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
@@ -259,6 +279,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
 
   for (;;) {
     opAt = pos;
+    spend(1);
     const op = u8();
     switch (op) {
       case 0x80: // PROTO
@@ -407,12 +428,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
         break;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PyDict(false));
+        stack.push(newDict(false));
         break;
       case 0x64: {
         // DICT
         const items = popMark();
-        const d = new PyDict(false);
+        const d = newDict(false);
         for (let i = 0; i + 1 < items.length; i += 2) setItem(d, items[i], items[i + 1]);
         stack.push(d);
         break;

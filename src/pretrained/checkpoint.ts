@@ -2,7 +2,9 @@
 // file, then sharded via model.safetensors.index.json), then the other formats. Returns raw tensors
 // under the file's own key names; decoding and key mapping happen in one place afterwards.
 
+import { quoted } from "../io/quote.js";
 import { parseSafetensors, type RawTensor } from "../io/safetensors.js";
+import { firstFew } from "./key-list.js";
 import { parseJson, type ModelFiles } from "./model-files.js";
 
 export interface Checkpoint {
@@ -101,7 +103,7 @@ function safetensorsCheckpoint(shards: Array<[string, Uint8Array]>, files: Model
 /** Adds one shard's tensors, refusing a key that two shards both define. */
 export function mergeShard(into: Map<string, RawTensor>, shard: Map<string, RawTensor>, source: string): void {
   for (const [key, t] of shard) {
-    if (into.has(key)) throw new Error(`${source}: tensor "${key}" is also defined in an earlier shard`);
+    if (into.has(key)) throw new Error(`${source}: tensor ${quoted(key)} is also defined in an earlier shard`);
     into.set(key, t);
   }
 }
@@ -125,7 +127,7 @@ export async function readShards(
   const out: Array<[string, Uint8Array]> = [];
   for (const name of shardNames) {
     if (typeof name !== "string" || name === "" || name.includes("/") || name.includes("\\") || name.startsWith(".")) {
-      throw new Error(`${where}: invalid shard file name ${JSON.stringify(name)}`);
+      throw new Error(`${where}: invalid shard file name ${quoted(name)}`);
     }
     const bytes = await files.read(name);
     if (!bytes) throw new Error(`${where}: shard ${name} is missing (${files.describe(name)})`);
@@ -142,5 +144,5 @@ export function checkWeightMap(
 ): void {
   const missing = Object.keys(weightMap).filter((k) => !tensors.has(k));
   if (missing.length)
-    throw new Error(`${where}: keys listed in the index but absent from the shards: ${missing.join(", ")}`);
+    throw new Error(`${where}: keys listed in the index but absent from the shards: ${firstFew(missing).join(", ")}`);
 }

@@ -7,6 +7,7 @@ import { formatShape, sameShape, type Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "../model/config.js";
 import { basePrefix } from "../model/convnext-model.js";
 import { alignPrefix, headOf } from "./keys.js";
+import { firstFew } from "./key-list.js";
 import type { Module, Parameter } from "../model/module.js";
 import { mulberry32 } from "../ops/drop-path.js";
 
@@ -76,10 +77,10 @@ export function loadWeights(
 
   if (missing.length + unexpected.length + mismatched.length > 0) {
     const lines = [`${source}: checkpoint does not match the model (${model.constructor.name}):`];
-    if (missing.length) lines.push(`  missing keys (${missing.length}): ${missing.join(", ")}`);
-    if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.join(", ")}`);
+    if (missing.length) lines.push(`  missing keys (${missing.length}): ${firstFew(missing).join(", ")}`);
+    if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${firstFew(unexpected).join(", ")}`);
     if (mismatched.length)
-      lines.push(`  mis-shaped keys (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
+      lines.push(`  mis-shaped keys (${mismatched.length}):`, ...firstFew(mismatched).map((m) => `    ${m}`));
     if (missing.some((n) => headOf(n, prefix) === "classifier" || headOf(n, prefix) === "pooler")) {
       lines.push("  (to start a new classification head from a base-model checkpoint, pass allowMissingHead)");
     }
