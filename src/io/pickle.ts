@@ -7,6 +7,7 @@
 // Pure TypeScript (Uint8Array in), so it runs in browsers too.
 
 import type { DType } from "../tensor/dtype.js";
+import { quoted } from "./quote.js";
 
 export class PickleError extends Error {
   constructor(source: string, message: string) {
@@ -23,11 +24,12 @@ export class UnsafePickleError extends PickleError {
     readonly qualname: string,
     offset: number,
   ) {
+    const global = quoted(`${module}.${qualname}`);
     super(
       source,
-      `refusing to unpickle: global "${module}.${qualname}" (pickle offset ${offset}) is not allowed. A PyTorch state dict ` +
+      `refusing to unpickle: global ${global} (pickle offset ${offset}) is not allowed. A PyTorch state dict ` +
         `only needs torch tensor/storage rebuild functions and collections.OrderedDict; this file may be malicious ` +
-        `(it would import and call "${module}.${qualname}" in Python)`,
+        `(it would import and call ${global} in Python)`,
     );
     this.name = "UnsafePickleError";
   }

@@ -80,7 +80,7 @@ export function parseConvNextConfig(json: unknown, source = "config.json"): Conv
 
   const modelType = get<string>("model_type", "convnext", (v) => typeof v === "string", "a string");
   if (modelType !== "convnext" && modelType !== "convnextv2") {
-    fail(`model_type "${modelType}" is not a ConvNeXT model (expected "convnext" or "convnextv2")`);
+    fail(`model_type ${short(modelType)} is not a ConvNeXT model (expected "convnext" or "convnextv2")`);
   }
   const numStages = get("num_stages", 4, upTo(L.stages), `an integer in 1..${L.stages}`);
   const listOf = (max: number) => `a list of 1..${L.stages} integers in 1..${max}`;
@@ -95,7 +95,7 @@ export function parseConvNextConfig(json: unknown, source = "config.json"): Conv
     );
   }
   const hiddenAct = get("hidden_act", "gelu", (v) => typeof v === "string", "a string");
-  if (!isActivation(hiddenAct)) fail(`unknown hidden_act "${hiddenAct}"`);
+  if (!isActivation(hiddenAct)) fail(`unknown hidden_act ${short(hiddenAct)}`);
 
   // PretrainedConfig: id2label wins over num_labels; otherwise num_labels (default 2) makes LABEL_i names.
   let id2label: Record<number, string>;
@@ -140,7 +140,7 @@ export function parseConvNextConfig(json: unknown, source = "config.json"): Conv
 
   const problemType = get<string | null>("problem_type", null, (v) => typeof v === "string", "a string");
   if (problemType !== null && !PROBLEM_TYPES.includes(problemType as ProblemType)) {
-    fail(`problem_type "${problemType}" is not one of ${PROBLEM_TYPES.join(", ")}`);
+    fail(`problem_type ${short(problemType)} is not one of ${PROBLEM_TYPES.join(", ")}`);
   }
 
   const stageNames = ["stem", ...depths.map((_, i) => `stage${i + 1}`)];

@@ -98,10 +98,14 @@ export async function loadPretrainedModel(
   const checkpoint = await readCheckpoint(files);
   const task = options.task ?? taskFromConfig(config);
   const model = createModel(config, task);
-  loadWeights(model, checkpointTensors(checkpoint), {
-    ...options,
-    source: options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", "),
-  });
+  const source = options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", ");
+  let tensors: Map<string, Tensor>;
+  try {
+    tensors = checkpointTensors(checkpoint);
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message}`); // key mapping errors name no file
+  }
+  loadWeights(model, tensors, { ...options, source });
   return { model, config, task, files, checkpoint };
 }
 
