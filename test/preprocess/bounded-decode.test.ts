@@ -1,7 +1,13 @@
 // Image decoding of small files that ask for a lot of work or memory: bounded by the image size, with one
 // clear error naming the file (issue 16).
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { crc32 } from "../../src/io/zip.js";
 import { decodeImage } from "../../src/preprocess/decode.js";
 import { fixture } from "../helpers/helpers.js";
 
@@ -35,5 +41,57 @@ describe("JPEG", () => {
       /^scans\.jpg: its \d+ scans would visit every coefficient more than 16 times/,
     );
     expect(performance.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe("PNG", () => {
+  /** A 16-bit RGBA PNG of `width` x `height` zero pixels (8 bytes a pixel in the file's raw stream). */
+  function rgba16(width: number, height: number): Uint8Array {
+    const chunk = (type: string, data: Uint8Array) => {
+      const out = new Uint8Array(12 + data.length);
+      const view = new DataView(out.buffer);
+      view.setUint32(0, data.length);
+      out.set(new TextEncoder().encode(type), 4);
+      out.set(data, 8);
+      view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+      return out;
+    };
+    const ihdr = new Uint8Array(13);
+    new DataView(ihdr.buffer).setUint32(0, width);
+    new DataView(ihdr.buffer).setUint32(4, height);
+    ihdr.set([16, 6, 0, 0, 0], 8); // 16-bit, RGBA
+    const raw = new Uint8Array(height * (1 + width * 8)); // filter 0, all zero
+    const parts = [
+      Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+      chunk("IHDR", ihdr),
+      chunk("IDAT", new Uint8Array(deflateSync(raw, { level: 1 }))),
+      chunk("IEND", new Uint8Array(0)),
+    ];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+    return out;
+  }
+
+  it("a 16-bit RGBA image is converted row by row: peak memory ~ its 8-bit pixels, not its 16-bit stream", async () => {
+    // 4000 x 4000: the raw stream is 128 MB, the decoded RGBA 64 MB
+    const dir = mkdtempSync(join(tmpdir(), "convnext-png-"));
+    const path = join(dir, "big16.png");
+    writeFileSync(path, rgba16(4000, 4000));
+    const script = `import { readFileSync } from "node:fs";
+      const { decodeImage } = await import(${JSON.stringify(new URL("../../dist/preprocess/decode.js", import.meta.url).href)});
+      const base = Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+      const image = decodeImage(new Uint8Array(readFileSync(${JSON.stringify(path)})), { source: "big16.png" });
+      const peak = Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+      console.log(JSON.stringify({ mode: image.mode, length: image.data.length, growthMb: (peak - base) / 1024 }));`;
+    try {
+      const { stdout } = await promisify(execFile)("node", ["--input-type=module", "-e", script]);
+      const result = JSON.parse(stdout) as { mode: string; length: number; growthMb: number };
+      expect(result.mode).toBe("RGBA");
+      expect(result.length).toBe(4000 * 4000 * 4);
+      // 64 MB of pixels + the file; the whole raw stream would add 128 MB more
+      expect(result.growthMb).toBeLessThan(110);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
