@@ -29,7 +29,7 @@ export interface ConvNextImageProcessorOptions {
  * most pixels one resized image may have (Pillow's decompression-bomb limit): a 1x60000 image resized to a short
  * side of 224 would be 224x13,440,000, so such an image is refused rather than gigabytes allocated.
  */
-export const PROCESSOR_LIMITS = Object.freeze({ edge: 8192, resizedPixels: DEFAULT_MAX_PIXELS });
+export const PROCESSOR_LIMITS = Object.freeze({ edge: 4096, resizedPixels: DEFAULT_MAX_PIXELS });
 
 export const CONVNEXT_PROCESSOR_DEFAULTS: Readonly<ConvNextImageProcessorOptions> = Object.freeze({
   doResize: true,

@@ -74,16 +74,16 @@ describe("config.json", () => {
 describe("preprocessor_config.json", () => {
   const from = (json: unknown) => ConvNextImageProcessor.fromConfig(json, "dir/preprocessor_config.json");
   const cases: Array<[string, unknown, RegExp]> = [
-    ["shortest_edge 10^9", { size: { shortest_edge: 1e9 } }, /size\.shortest_edge must be an integer in 1\.\.8192/],
+    ["shortest_edge 10^9", { size: { shortest_edge: 1e9 } }, /size\.shortest_edge must be an integer in 1\.\.4096/],
     [
       "a tiny crop_pct",
       { size: { shortest_edge: 224 }, crop_pct: 1e-9 },
-      /int\(shortest_edge 224 \/ crop_pct 1e-9\) = 224000000000 is not in 1\.\.8192/,
+      /int\(shortest_edge 224 \/ crop_pct 1e-9\) = 224000000000 is not in 1\.\.4096/,
     ],
     [
       "crop_pct making the size 0",
       { size: { shortest_edge: 224 }, crop_pct: 1000 },
-      /int\(shortest_edge 224 \/ crop_pct 1000\) = 0 is not in 1\.\.8192/,
+      /int\(shortest_edge 224 \/ crop_pct 1000\) = 0 is not in 1\.\.4096/,
     ],
     [
       "image_std 0 in float32",
