@@ -32,12 +32,12 @@ keras_file(f"{out}/latest-contiguous.h5", libver="latest", chunks=None)
 keras_file(f"{out}/lzf.h5", compression="lzf")
 keras_file(f"{out}/scaleoffset.h5", scaleoffset=4)
 
-# A bomb: 1.6 GB of zeros in one gzip chunk (a file of ~1.6 MB)
+# A bomb: 160 MB of zeros in gzip chunks of 16 MB (a file of ~160 KB)
 with h5py.File(f"{out}/bomb.h5", "w") as f:
     f.attrs["layer_names"] = [b"dense"]
     g = f.create_group("dense")
     g.attrs["weight_names"] = [b"model/dense/kernel:0"]
-    d = g.create_dataset("model/dense/kernel:0", shape=(400_000_000,), dtype=np.float32, chunks=(4_000_000,), compression="gzip", compression_opts=9)
+    d = g.create_dataset("model/dense/kernel:0", shape=(40_000_000,), dtype=np.float32, chunks=(4_000_000,), compression="gzip", compression_opts=9)
     block = np.zeros(4_000_000, dtype=np.float32)
-    for i in range(0, 400_000_000, 4_000_000):
+    for i in range(0, 40_000_000, 4_000_000):
         d[i : i + 4_000_000] = block
