@@ -7,7 +7,7 @@
 // over when that process is gone) excludes Node processes from each other only.
 
 import { spawn } from "node:child_process";
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export interface HeldLock {
@@ -104,7 +104,10 @@ async function pidFileLock(path: string, options: LockOptions): Promise<HeldLock
         throw new Error(`${path}: cannot lock (${(e as Error).message})`);
     }
     const owner = Number(await readFile(path, "utf8").catch(() => ""));
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+    const valid = Number.isInteger(owner) && owner > 0;
+    // taken over when its process is gone, or when it never got a pid written (a crash right after creating it)
+    const age = Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? Date.now());
+    if ((valid && !alive(owner)) || (!valid && age > 10_000)) {
       await rm(path, { force: true });
       continue;
     }
