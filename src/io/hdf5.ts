@@ -291,6 +291,7 @@ export class Hdf5File {
     const count = dims.reduce((a, b) => a * b, 1);
     const scalar = dims.length === 0;
     const itemSize = type.cls === 9 ? 4 + this.offsetSize + 4 : type.size;
+    if (itemSize < 1) this.fail(`attribute ${quoted(name)} has values of ${itemSize} bytes`);
     if (!Number.isSafeInteger(count * itemSize) || at + count * itemSize > end)
       this.fail(`attribute ${quoted(name)}: ${count} values of ${itemSize} bytes do not fit its message`);
     const values: Array<string | number> = [];
@@ -554,7 +555,10 @@ export class Hdf5File {
     const count = this.length(header + 8);
     const block = this.offset(header + 8 + this.lengthSize);
     if (!this.signature(block, "FADB")) this.fail(`no fixed array data block at ${block}`);
-    if (count > 2 ** pageBits) this.fail("paged fixed arrays (more than 1024 chunks) are not supported");
+    if (count > 2 ** pageBits || count > 65536)
+      this.fail("paged fixed arrays (more than 1024 chunks) are not supported");
+    if (entrySize < this.offsetSize + (filtered ? 5 : 0) || entrySize > this.offsetSize + 12)
+      this.fail(`fixed array at ${header} has entries of ${entrySize} bytes`);
     const grid = shape.map((n, d) => Math.ceil(n / chunk[d]));
     if (grid.reduce((a, b) => a * b, 1) !== count) this.fail(`fixed array of ${count} chunks for a grid of ${grid}`);
     const first = block + 6 + this.offsetSize;
@@ -778,25 +782,23 @@ function copyChunk(
     out.set(data.subarray(0, itemSize));
     return;
   }
-  const run = Math.min(chunk[rank - 1], shape[rank - 1] - offset[rank - 1]) * itemSize;
+  // Only the part inside the data is visited: work is bounded by the output, whatever the chunk shape says.
+  const inside = shape.map((n, d) => Math.min(chunk[d], n - offset[d]));
+  const run = inside[rank - 1] * itemSize;
   const index = new Array<number>(rank - 1).fill(0); // position within the chunk, outer axes
   for (;;) {
-    let inside = true;
     let src = 0;
     let dst = 0;
     for (let d = 0; d < rank - 1; d++) {
-      if (offset[d] + index[d] >= shape[d]) inside = false;
       src = src * chunk[d] + index[d];
       dst = dst * shape[d] + offset[d] + index[d];
     }
-    if (inside) {
-      src = src * chunk[rank - 1] * itemSize;
-      dst = (dst * shape[rank - 1] + offset[rank - 1]) * itemSize;
-      out.set(data.subarray(src, src + run), dst);
-    }
+    src = src * chunk[rank - 1] * itemSize;
+    dst = (dst * shape[rank - 1] + offset[rank - 1]) * itemSize;
+    out.set(data.subarray(src, src + run), dst);
     let d = rank - 2;
     for (; d >= 0; d--) {
-      if (++index[d] < chunk[d]) break;
+      if (++index[d] < inside[d]) break;
       index[d] = 0;
     }
     if (d < 0) return;
