@@ -86,7 +86,8 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
       fail(`${tensor} data_offsets [${begin}, ${end}] run past the data section (${data.length} bytes)`);
     const expected = numel(shape) * DTYPE_BYTES[dtype];
     if (end - begin !== expected) {
-      fail(`${tensor} is ${dtype} of shape ${quoted(shape)} = ${expected} bytes, but data_offsets span ${end - begin}`);
+      const dims = shape.length <= 16 ? `[${shape.join(", ")}]` : quoted(shape);
+      fail(`${tensor} is ${dtype} of shape ${dims} = ${expected} bytes, but data_offsets span ${end - begin}`);
     }
     spans.push([begin, end, name]);
     tensors.set(name, { dtype, shape, bytes: data.subarray(begin, end) });
