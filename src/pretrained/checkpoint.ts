@@ -100,6 +100,9 @@ function safetensorsCheckpoint(shards: Array<[string, Uint8Array]>, files: Model
   return { tensors, files: shards.map(([f]) => f), format, layout };
 }
 
+/** Most shard files one index may name (each is a file read, or a hub request); published checkpoints have < 200. */
+export const MAX_SHARDS = 1000;
+
 /** Adds one shard's tensors, refusing a key that two shards both define. */
 export function mergeShard(into: Map<string, RawTensor>, shard: Map<string, RawTensor>, source: string): void {
   for (const [key, t] of shard) {
@@ -124,6 +127,8 @@ export async function readShards(
     throw new Error(`${where}: no "weight_map" object`);
   }
   const shardNames = [...new Set(Object.values(weightMap as Record<string, unknown>))];
+  if (shardNames.length > MAX_SHARDS)
+    throw new Error(`${where}: ${shardNames.length} shard files, above the limit of ${MAX_SHARDS}`);
   const out: Array<[string, Uint8Array]> = [];
   for (const name of shardNames) {
     if (typeof name !== "string" || name === "" || name.includes("/") || name.includes("\\") || name.startsWith(".")) {

@@ -112,3 +112,27 @@ describe("preprocessor_config.json", () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe("JSON files and shard indexes", () => {
+  it("a JSON file above 16 MB is refused before parsing", async () => {
+    const huge = new Uint8Array(17 * 1024 * 1024).fill(0x20);
+    const files = memoryFiles("mem", { "config.json": huge, "model.safetensors": WEIGHTS });
+    await expect(ConvNextForImageClassification.fromPretrained(files)).rejects.toThrow(
+      /^mem\/config\.json: 17825792 bytes, above the limit of 16777216 for a JSON file$/,
+    );
+  });
+
+  it("an index naming more than 1,000 shard files is refused before any is read", async () => {
+    const weightMap = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, `model-${i}.safetensors`]));
+    let reads = 0;
+    const inner = memoryFiles("mem", {
+      "config.json": enc(CONFIG),
+      "model.safetensors.index.json": enc({ weight_map: weightMap }),
+    });
+    const files = { ...inner, read: async (f: string) => (reads++, inner.read(f)) };
+    await expect(ConvNextForImageClassification.fromPretrained(files)).rejects.toThrow(
+      /^mem\/model\.safetensors\.index\.json: 5000 shard files, above the limit of 1000$/,
+    );
+    expect(reads).toBeLessThan(5); // config.json, model.safetensors (absent), the index
+  });
+});
