@@ -139,7 +139,13 @@ export const TARGETS = {
     },
   },
   h5: {
-    seeds: () => files("formats", /\.h5$/, 1 << 20).map((p) => ({ path: p, bytes: read(p), hot: [[0, 4096]] })),
+    // Keras files (superblock v0) and h5py's filter chains and "latest" format (v2 headers, fixed-array chunks)
+    seeds: () =>
+      [...files("formats", /\.h5$/, 1 << 20), ...files("hostile/h5", /\.h5$/, 65536)].map((p) => ({
+        path: p,
+        bytes: read(p),
+        hot: [[0, 4096]],
+      })),
     tokens: H5_TOKENS,
     ext: "h5",
     async run(bytes, source) {
