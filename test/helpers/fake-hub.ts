@@ -224,3 +224,21 @@ export class FakeHub {
     res.end();
   }
 }
+
+/** Points the hub client (through the environment) at `hub`, with `home` as HF_HOME and nothing else redirecting it. */
+export function useFakeHub(home: string, hub: FakeHub): void {
+  for (const k of [
+    "HF_HUB_CACHE",
+    "HUGGINGFACE_HUB_CACHE",
+    "HF_HUB_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_TOKEN_PATH",
+  ]) {
+    delete process.env[k];
+  }
+  process.env.HF_HOME = home;
+  process.env.HF_ENDPOINT = hub.hubUrl;
+  process.env.HF_HUB_DISABLE_PROGRESS_BARS = "1";
+}

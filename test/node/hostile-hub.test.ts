@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { resolveModel } from "../../src/index.js";
-import { FakeHub, gitBlobSha1, sha256, type HubRepo } from "../helpers/fake-hub.js";
+import { FakeHub, gitBlobSha1, sha256, useFakeHub, type HubRepo } from "../helpers/fake-hub.js";
 import { fixture } from "../helpers/helpers.js";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -41,10 +41,7 @@ const blobs = () => (existsSync(join(repoDir(), "blobs")) ? readdirSync(join(rep
 beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), "convnext-hostile-"));
   hub = await new FakeHub({ "org/tiny": repo() }).start();
-  for (const k of ["HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "HF_TOKEN"]) delete process.env[k];
-  process.env.HF_HOME = home;
-  process.env.HF_ENDPOINT = hub.hubUrl;
-  process.env.HF_HUB_DISABLE_PROGRESS_BARS = "1";
+  useFakeHub(home, hub);
 });
 
 afterEach(async () => {

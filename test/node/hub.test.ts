@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConvNextForImageClassification, resolveModel, type DownloadProgress } from "../../src/index.js";
-import { FakeHub, gitBlobSha1, sha256, type HubRepo } from "../helpers/fake-hub.js";
+import { FakeHub, gitBlobSha1, sha256, useFakeHub, type HubRepo } from "../helpers/fake-hub.js";
 import { fixture, readTensors, toleranceRatio } from "../helpers/helpers.js";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -47,20 +47,7 @@ const repoDir = (id = "org/tiny") => join(home, "hub", `models--${id.replace("/"
 beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), "convnext-hub-"));
   hub = await new FakeHub({ "org/tiny": tinyRepo(), "org/private": tinyRepo({ token: "secret-token" }) }).start();
-  for (const k of [
-    "HF_HUB_CACHE",
-    "HUGGINGFACE_HUB_CACHE",
-    "HF_HUB_OFFLINE",
-    "TRANSFORMERS_OFFLINE",
-    "HF_TOKEN",
-    "HUGGING_FACE_HUB_TOKEN",
-    "HF_TOKEN_PATH",
-  ]) {
-    delete process.env[k];
-  }
-  process.env.HF_HOME = home;
-  process.env.HF_ENDPOINT = hub.hubUrl;
-  process.env.HF_HUB_DISABLE_PROGRESS_BARS = "1";
+  useFakeHub(home, hub);
 });
 
 afterEach(async () => {

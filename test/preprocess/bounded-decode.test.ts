@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { crc32 } from "../../src/io/zip.js";
 import { decodeImage } from "../../src/preprocess/decode.js";
 import { fixture } from "../helpers/helpers.js";
+import { png } from "../helpers/png-writer.js";
 
 /** The file with its last scan (SOS up to EOI) repeated `times` more times. */
 function repeatLastScan(jpeg: Uint8Array, times: number): Uint8Array {
@@ -46,31 +46,11 @@ describe("JPEG", () => {
 
 describe("PNG", () => {
   /** A 16-bit RGBA PNG of `width` x `height` zero pixels (8 bytes a pixel in the file's raw stream). */
-  function rgba16(width: number, height: number): Uint8Array {
-    const chunk = (type: string, data: Uint8Array) => {
-      const out = new Uint8Array(12 + data.length);
-      const view = new DataView(out.buffer);
-      view.setUint32(0, data.length);
-      out.set(new TextEncoder().encode(type), 4);
-      out.set(data, 8);
-      view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-      return out;
-    };
-    const ihdr = new Uint8Array(13);
-    new DataView(ihdr.buffer).setUint32(0, width);
-    new DataView(ihdr.buffer).setUint32(4, height);
-    ihdr.set([16, 6, 0, 0, 0], 8); // 16-bit, RGBA
-    const raw = new Uint8Array(height * (1 + width * 8)); // filter 0, all zero
-    const parts = [
-      Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
-      chunk("IHDR", ihdr),
-      chunk("IDAT", new Uint8Array(deflateSync(raw, { level: 1 }))),
-      chunk("IEND", new Uint8Array(0)),
-    ];
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-    return out;
-  }
+  const rgba16 = (width: number, height: number) =>
+    png(
+      { width, height, depth: 16, colour: 6 },
+      new Uint8Array(deflateSync(new Uint8Array(height * (1 + width * 8)), { level: 1 })),
+    );
 
   it("a 16-bit RGBA image is converted row by row: peak memory ~ its 8-bit pixels, not its 16-bit stream", async () => {
     // 4000 x 4000: the raw stream is 128 MB, the decoded RGBA 64 MB

@@ -2,21 +2,11 @@
 // integers, truncations, block deletion / duplication / splices from other seeds, and format tokens; JSON inputs
 // also get value-level edits that keep them valid JSON, so the mutation reaches the validation behind the parser.
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../dist/ops/drop-path.js";
 
 /** The random stream of one case: seed and index mixed so neighbouring cases differ. */
 export function caseRng(seed, index) {
-  return rng(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
+  return mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
 }
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x20, 0x40];
