@@ -4,7 +4,7 @@
 // (X-Linked-Etag for LFS files) and the size (X-Linked-Size), then a GET of the file or its redirect.
 // Once the first file pins the commit, every later file of the same model comes from that commit.
 
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { directoryFiles } from "./local-files.js";
 import type { ModelFiles } from "../pretrained/model-files.js";
@@ -186,6 +186,15 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     const existing = await stat(blob).catch(() => null);
     if (!existing || existing.size !== meta.size) {
       await mkdir(dirname(blob), { recursive: true });
+      // huggingface_hub warns when the disk lacks room for the announced size; we refuse before writing a byte,
+      // so a hub announcing terabytes cannot fill the disk other programs use.
+      const partial = (await stat(`${blob}.incomplete`).catch(() => null))?.size ?? 0;
+      const disk = await statfs(dirname(blob)).catch(() => null);
+      if (disk && meta.size - partial > disk.bavail * disk.bsize) {
+        throw new Error(
+          `downloading ${repoId}/${file}: ${meta.size} bytes announced, only ${disk.bavail * disk.bsize} free in ${dirname(blob)}`,
+        );
+      }
       await downloadFile({
         url: meta.location,
         destination: blob,

@@ -60,6 +60,15 @@ describe("bounded downloads", () => {
     expect(blobs().filter((b) => b.startsWith(SHA))).toEqual([]);
   });
 
+  test("a size larger than the free disk space is refused before a byte is written", async () => {
+    hub.sizeLie = 1e15; // X-Linked-Size: a petabyte
+    const files = await resolveModel("org/tiny", { retries: 0 });
+    await expect(files.read("model.safetensors")).rejects.toThrow(
+      /^downloading org\/tiny\/model\.safetensors: 1000000000\d+ bytes announced, only \d+ free in /,
+    );
+    expect(hub.log.filter((r) => r.server === "cdn")).toEqual([]);
+  });
+
   test("Content-Encoding: gzip despite Accept-Encoding: identity is refused, not inflated", async () => {
     hub.hostile.gzipBomb = 200_000_000; // 200 MB of zeros in ~200 KB
     const files = await resolveModel("org/tiny", { retries: 0 });
