@@ -20,7 +20,9 @@ export class Hdf5Error extends Error {
 
 /** Chunked (compressed) data may be at most this many times the file's size: the zip rule (zip.ts). */
 const MAX_INFLATE_RATIO = 100;
-const UNDEFINED = Number.MAX_SAFE_INTEGER; // all-ones addresses read as this
+const UNDEFINED = Number.MAX_SAFE_INTEGER;
+/** Longest link name read from a local heap (Keras names are ~150 bytes). */
+const MAX_NAME = 4096; // all-ones addresses read as this
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 const FILTER_NAMES: Record<number, string> = {
@@ -380,9 +382,11 @@ export class Hdf5File {
     this.need(heapData, heapSize, "a local heap");
     const name = (offset: number) => {
       if (offset >= heapSize) this.fail(`a name at ${offset} lies outside its local heap (${heapSize} bytes)`);
-      const bytes = this.bytes.subarray(heapData + offset, heapData + heapSize);
+      // At most MAX_NAME bytes are scanned for the terminator: many entries into a heap without one stay linear.
+      const bytes = this.bytes.subarray(heapData + offset, heapData + Math.min(heapSize, offset + MAX_NAME));
       const end = bytes.indexOf(0);
-      return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+      if (end < 0) this.fail(`a name in the local heap at ${heap} is longer than ${MAX_NAME} bytes`);
+      return new TextDecoder().decode(bytes.subarray(0, end));
     };
     for (const node of this.btreeLeaves(btree, 0)) {
       if (!this.signature(node.child, "SNOD")) this.fail(`no symbol table node at ${node.child}`);
