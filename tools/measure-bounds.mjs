@@ -3,7 +3,7 @@
 // checkout: `node tools/measure-bounds.mjs [checkout, default .] [case ...]`. The numbers in docs/RELIABILITY.md
 // come from here (run once on this branch and once on a checkout of the commit before the fixes).
 // Cases: png16 (a 4000x4000 16-bit RGBA PNG), jpeg-scans (a 2048x2048 progressive JPEG repeating its last scan
-// 5,000 times), h5-bomb (test/fixtures/hostile/h5/bomb.h5), zip-bomb (a record of 400 MB of zeros, deflated to ~400 KB).
+// 5,000 times), jpeg-dims (a 637-byte JPEG whose SOF says 65500x1365, decoded to RGB as Pillow would), h5-bomb (test/fixtures/hostile/h5/bomb.h5), zip-bomb (a record of 400 MB of zeros, deflated to ~400 KB).
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -80,6 +80,10 @@ function zipBomb(path) {
 const CASES = {
   png16: { make: png16, run: `(await import(D + "/preprocess/decode.js")).decodeImage(bytes, { source: F })` },
   "jpeg-scans": { make: jpegScans, run: `(await import(D + "/preprocess/decode.js")).decodeImage(bytes, { source: F })` },
+  "jpeg-dims": {
+    file: join(here, "test/fixtures/hostile/huge-dims-65500x1365.jpg"),
+    run: `(await import(D + "/preprocess/load-image.js")).decodeToRgb(bytes, { source: F })`,
+  },
   "h5-bomb": { file: join(here, "test/fixtures/hostile/h5/bomb.h5"), run: `await (await import(D + "/io/tf-h5.js")).readTfH5(bytes, F)` },
   "zip-bomb": { make: zipBomb, run: `await (await import(D + "/io/torch-bin.js")).readTorchBin(bytes, F)` },
 };
