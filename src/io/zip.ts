@@ -1,9 +1,9 @@
 // A small, strict zip reader for PyTorch checkpoints (torch.save writes an uncompressed zip).
 // Reads the central directory (zip64 included), checks every offset against the buffer and the
 // CRC-32 of every entry read, so a truncated or hostile archive fails here with the file's name.
-// Pure: Uint8Array in, Uint8Array out; deflated entries go through the web-standard DecompressionStream.
+// Pure: Uint8Array in, Uint8Array out; deflated entries go through ../preprocess/inflate.ts, capped at their declared size.
 
-import { inflateBounded } from "./inflate-bounded.js";
+import { inflate } from "../preprocess/inflate.js";
 import { quoted } from "./quote.js";
 
 export class ZipError extends Error {
@@ -159,7 +159,7 @@ export function openZip(bytes: Uint8Array, source = "zip"): ZipArchive {
             "a decompression bomb)",
         );
       }
-      const data = entry.method === 0 ? raw : await inflateRaw(raw, entry.size, `${source}: entry ${quoted(name)}`);
+      const data = entry.method === 0 ? raw : inflateEntry(raw, entry.size, name, fail);
       if (data.length !== entry.size)
         fail(`entry ${quoted(name)} inflates to ${data.length} bytes, expected ${entry.size}`);
       const crc = crc32(data);
@@ -174,12 +174,13 @@ function hex(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
 
-async function inflateRaw(data: Uint8Array, size: number, what: string): Promise<Uint8Array> {
-  try {
-    return await inflateBounded(data, "deflate-raw", size);
-  } catch (e) {
-    throw new Error(`${what}: cannot inflate (${(e as Error).message})`);
-  }
+/** A deflated entry, inflated into a buffer of its declared size and never past it. */
+function inflateEntry(data: Uint8Array, size: number, name: string, fail: (msg: string) => never): Uint8Array {
+  const z = inflate(data, { limit: size, zlib: false });
+  if (z.error) fail(`entry ${quoted(name)} cannot be inflated (${z.error})`);
+  if (!z.streamEnd && z.produced === size)
+    fail(`entry ${quoted(name)} inflates past its declared size of ${size} bytes`);
+  return z.output.subarray(0, z.produced);
 }
 
 let crcTable: Uint32Array | undefined;
