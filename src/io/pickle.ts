@@ -97,7 +97,8 @@ function rebuildTensor(args: PyValue[], fail: (msg: string) => never): TensorRef
     fail(`tensor storage offset ${describe(offset)} is invalid`);
   const shape = intList(size, "tensor size", fail);
   const strides = intList(stride, "tensor stride", fail);
-  if (strides.length !== shape.length) fail(`tensor size [${shape}] and stride [${strides}] differ in length`);
+  if (strides.length !== shape.length)
+    fail(`tensor size ${quoted(shape)} and stride ${quoted(strides)} differ in length`);
   return new TensorRef(storage, offset as number, shape, strides);
 }
 
@@ -275,7 +276,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
     const t = s.endsWith("L") ? s.slice(0, -1) : s;
     if (t === "00") return false;
     if (t === "01") return true;
-    if (!/^[+-]?\d+$/.test(t) || t.length > 400) fail(`bad integer literal ${JSON.stringify(s)}`);
+    if (!/^[+-]?\d+$/.test(t) || t.length > 400) fail(`bad integer literal ${quoted(s)}`);
     return int(BigInt(t));
   };
 
@@ -350,7 +351,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
         // FLOAT (text)
         const s = line();
         const f = Number(s);
-        if (s.trim() === "" || Number.isNaN(f)) fail(`bad float literal ${JSON.stringify(s)}`);
+        if (s.trim() === "" || Number.isNaN(f)) fail(`bad float literal ${quoted(s)}`);
         stack.push(f);
         break;
       }
@@ -574,8 +575,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
 /** Python's repr of a str/bytes (protocol 0 STRING): 'text' or "text" with backslash escapes. */
 function pythonStringLiteral(s: string, fail: (msg: string) => never): string {
   const q = s[0];
-  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q)
-    fail(`bad STRING literal ${JSON.stringify(s)}`);
+  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) fail(`bad STRING literal ${quoted(s)}`);
   return unescape(s.slice(1, -1), false, fail);
 }
 

@@ -96,7 +96,7 @@ function stringList(
 function checkPath(path: string, fail: (msg: string) => never): void {
   const parts = path.split("/");
   if (path === "" || parts.some((p) => p === "" || p === "." || p === ".." || p in Object.prototype)) {
-    fail(`invalid weight path ${JSON.stringify(path)}`);
+    fail(`invalid weight path ${quoted(path)}`);
   }
 }
 

@@ -228,9 +228,7 @@ function shortestEdgeOf(size: unknown, source: string): number {
   if (typeof size === "object" && !Array.isArray(size) && "shortest_edge" in size) {
     return (size as { shortest_edge: number }).shortest_edge;
   }
-  throw new Error(
-    `${source}: "size" must be an integer or {"shortest_edge": n} for ConvNeXT, got ${JSON.stringify(size)}`,
-  );
+  throw new Error(`${source}: "size" must be an integer or {"shortest_edge": n} for ConvNeXT, got ${short(size)}`);
 }
 
 /** A value from the file for a message, cut short. */

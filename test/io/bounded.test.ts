@@ -66,6 +66,13 @@ describe("pickle", () => {
     expect(() => unpickle(setitems, { source: "dict.pkl" })).not.toThrow();
   });
 
+  it("a text opcode with a megabyte-long line gives a one-line message (fuzz: pickle 16007/35597)", () => {
+    const line = new TextEncoder().encode(`I${"x".repeat(1_000_000)}\n.`);
+    const message = messageOf(() => unpickle(line, { source: "long.pkl" }));
+    expect(message).toMatch(/^long\.pkl: invalid pickle at offset 0: bad integer literal "x+…$/);
+    expect(message.length).toBeLessThan(300);
+  });
+
   it(`a pickle that makes millions of dicts stops after ${MAX_PICKLE_WORK} units of work`, () => {
     const n = 3_000_000;
     const bytes = new Uint8Array(n + 3);
