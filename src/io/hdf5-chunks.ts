@@ -90,6 +90,7 @@ export function fletcher32(data: Uint8Array): number {
 function unshuffle(data: Uint8Array, size: number): Uint8Array {
   const count = Math.floor(data.length / size);
   const out = data.slice(); // a trailing partial element stays as stored
+  if (count === 0) return out; // an element size beyond the chunk (hostile client data): nothing to move
   for (let b = 0; b < size; b++) for (let i = 0; i < count; i++) out[i * size + b] = data[b * count + i];
   return out;
 }
