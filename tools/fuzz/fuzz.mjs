@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The fuzzer: `npm run fuzz -- --target png|jpeg|safetensors|pickle|zip|h5|config|preprocessor|all --cases N
-// [--seed S] [--timeout MS] [--memory MB] [--findings DIR]`, or `--replay FILE --target T` for one input.
+// [--seed S] [--from K] [--timeout MS] [--memory MB] [--findings DIR]`, or `--replay FILE --target T` for one input.
 // Cases run in a child process (tools/fuzz/worker.mjs) one after another; a case is a finding when it crashes the
 // child, throws something other than a clear error naming the file (see worker.mjs judgeError), runs longer than
 // the timeout (default 5 s) or takes the child's resident memory over the budget (default 1 GB). The child is then
@@ -20,6 +20,7 @@ const { values } = parseArgs({
   options: {
     target: { type: "string" },
     cases: { type: "string", default: "1000" },
+    from: { type: "string", default: "0" },
     seed: { type: "string" },
     timeout: { type: "string", default: "5000" },
     memory: { type: "string", default: "1024" },
@@ -45,7 +46,9 @@ if (values.replay) {
   process.exit(result.outcome === "finding" ? 1 : 0);
 }
 
-const cases = Number(values.cases);
+// Cases [from, from + cases) of the seed's sequence: shards of one run can go to several processes.
+const from = Number(values.from);
+const cases = from + Number(values.cases);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const timeoutMs = Number(values.timeout);
 const budgetKb = Number(values.memory) * 1024;
@@ -132,7 +135,7 @@ async function fuzzTarget(name) {
       });
     });
 
-  let next = 0;
+  let next = from;
   while (next < cases) {
     const stopped = await runChild(next, cases);
     if (stopped.reason === undefined) break;
@@ -148,7 +151,7 @@ async function fuzzTarget(name) {
     next = stopped.index + 1;
   }
   const seconds = (Date.now() - started) / 1000;
-  const summary = { target: name, seed, cases, seconds: Math.round(seconds), errors, ok: cases - errors - findings.length, findings: findings.length, notReproduced, maxPeakMb: Math.round(maxPeakKb / 1024), slowestMs: Math.round(slowest) };
+  const summary = { target: name, seed, ...(from ? { from } : {}), cases: cases - from, seconds: Math.round(seconds), errors, ok: cases - from - errors - findings.length, findings: findings.length, notReproduced, maxPeakMb: Math.round(maxPeakKb / 1024), slowestMs: Math.round(slowest) };
   console.log(JSON.stringify(summary));
   return findings.length;
 }
