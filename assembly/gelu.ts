@@ -27,7 +27,7 @@ import {
 
 // v128 constants are re-materialized by V8 at every use (3-4 instructions each), and Binaryen folds any
 // splat back into a constant; so they live in memory at a fixed address (below the host's first
-// allocation), written once by initConstants, and are loaded where used.
+// allocation), written once by initConstants (table.ts), and are loaded where used.
 const TABLE: usize = <usize>KERNEL_TABLE_OFFSET;
 const T_N0 = 0;
 const T_N1 = 16;
@@ -45,8 +45,8 @@ const T_NEG_L = 192;
 const T_HALF = 208;
 const T_ZERO = 224;
 
-/** Writes the constant table; the host calls it once before any kernel. */
-export function initConstants(): void {
+/** Writes GELU's part of the constant table (table.ts: initConstants). */
+export function initGeluConstants(): void {
   v128.store(TABLE + T_N0, f32x4.splat(N0));
   v128.store(TABLE + T_N1, f32x4.splat(N1));
   v128.store(TABLE + T_N2, f32x4.splat(N2));

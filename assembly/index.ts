@@ -8,4 +8,5 @@ export { layerNormCF } from "./layernorm";
 export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
 export { globalAvgPool } from "./pool";
-export { initConstants } from "./gelu";
+export { gemmInt8 } from "./gemm-int8";
+export { initConstants } from "./table";
