@@ -3,6 +3,7 @@
 // Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized and takes
 // back a model's blocks when the model is garbage-collected.
 
+import type { Parameter } from "../model/module.js";
 import { HEAP_START } from "./kernel-constants.generated.js";
 
 const PAGE = 65536;
@@ -17,7 +18,10 @@ export class Heap {
   private top = HEAP_START; // below: the wasm kernels' constant table; and no buffer is at "null"
   private readonly freeBlocks: Array<{ offset: number; bytes: number }> = [];
   private readonly sizes = new Map<number, number>();
-  private readonly parameters = new WeakMap<object, { data: Float32Array; offset: number }>();
+  private readonly parameters = {
+    float32: new WeakMap<Parameter, { source: ArrayBufferView; offset: number }>(),
+    stored: new WeakMap<Parameter, { source: ArrayBufferView; offset: number }>(),
+  };
   // Blocks that belong to a model (its weights' copies, its workspaces) are freed when the model is
   // garbage-collected. Without this, every model loaded and dropped stayed here (convnext-tiny loaded and
   // dropped 5 times: 125 -> 625 MB).
@@ -103,20 +107,61 @@ export class Heap {
   }
 
   /**
-   * The offset of a weight's copy in this heap, made on first use (again if its data was replaced, e.g. by
-   * reloading weights). Held once: with shared memory, p.data becomes a view of the heap copy.
+   * The offset of a parameter's float32 copy in this heap, made on first use (again if its values were
+   * replaced, e.g. by reloading weights); 16-bit values are widened and int8 ones dequantized into it.
    */
-  parameter(p: { data: Float32Array }): number {
-    const known = this.parameters.get(p);
-    if (known && known.data === p.data) return known.offset;
+  parameter(p: Parameter): number {
+    return this.upload(p, "float32");
+  }
+
+  /**
+   * The offset of a GEMM weight's copy in its stored format: float32, 16-bit bits, or int8 values followed by
+   * their float32 scales (at int8ScalesOffset).
+   */
+  weights(p: Parameter): number {
+    return this.upload(p, "stored");
+  }
+
+  /**
+   * Copies made on first use, held once: with shared memory the parameter's arrays become views of the heap
+   * copy (so the checkpoint's bytes they viewed can be collected). A 16-bit or int8 parameter read as float32
+   * gets one block holding the float32 values and, after them, its stored bytes (which it then views).
+   */
+  private upload(p: Parameter, kind: "float32" | "stored"): number {
+    const s = p.stored;
+    const source: ArrayBufferView = s ? (s.dtype === "I8" ? s.values : s.bits) : p.data;
+    const cache = this.parameters[s ? kind : "float32"]; // float32 parameters: one copy serves both
+    const known = cache.get(p);
+    if (known && known.source === source) return known.offset;
     if (known) this.freeNow(known, [known.offset]);
-    const offset = this.alloc(p.data.length);
-    this.f32.set(p.data, offset >> 2);
-    if (this.shared) p.data = this.view(offset, p.data.length); // views survive growth only when shared
-    const entry = { data: p.data, offset };
-    this.parameters.set(p, entry);
+    const n = p.size;
+    const floats = !s ? n : kind === "float32" ? n : 0;
+    const storedBytes = !s ? 0 : s.dtype === "I8" ? int8ScalesOffset(n) + 4 * s.scales.length : 2 * n;
+    const offset = this.alloc(floats + Math.ceil(storedBytes / 4));
+    const at = offset + 4 * floats; // the stored bytes
+    if (!s) {
+      this.f32.set(p.data, offset >> 2);
+      if (this.shared) p.data = this.view(offset, n); // views survive growth only when shared
+    } else {
+      if (floats) this.f32.set(p.float32(), offset >> 2);
+      const bytes = new Uint8Array(this.memory.buffer);
+      if (s.dtype === "I8") {
+        bytes.set(new Uint8Array(s.values.buffer, s.values.byteOffset, n), at);
+        this.f32.set(s.scales, (at + int8ScalesOffset(n)) >> 2);
+        if (this.shared) {
+          s.values = new Int8Array(this.memory.buffer, at, n);
+          s.scales = new Float32Array(this.memory.buffer, at + int8ScalesOffset(n), s.scales.length);
+        }
+      } else {
+        bytes.set(new Uint8Array(s.bits.buffer, s.bits.byteOffset, 2 * n), at);
+        if (this.shared) s.bits = new Uint16Array(this.memory.buffer, at, n);
+      }
+    }
+    const now: ArrayBufferView = !s ? p.data : s.dtype === "I8" ? s.values : s.bits;
+    const entry = { source: now, offset };
+    cache.set(p, entry);
     // kept while something can read it: the view handed out (shared memory), else the parameter itself
-    this.freeWhenCollected(this.shared ? p.data : p, [offset], entry);
+    this.freeWhenCollected(this.shared ? now : p, [offset], entry);
     return offset;
   }
 
@@ -136,6 +181,9 @@ export class Heap {
     return new Float32Array(this.memory.buffer, offset, floats);
   }
 }
+
+/** Where an int8 weight's float32 scales start, from the start of its heap copy: after n values, 16-byte aligned. */
+export const int8ScalesOffset = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * Whether a shared WebAssembly.Memory can be made here (the wasm kernels import one). Browsers allow it on

@@ -24,7 +24,15 @@ export {
   type Weights,
 } from "./executor.js";
 export { classificationLoss, inferProblemType, type Labels } from "./loss.js";
-export { Module, ModuleDict, ModuleList, Parameter } from "./module.js";
+export {
+  Module,
+  ModuleDict,
+  ModuleList,
+  Parameter,
+  type HalfValues,
+  type Int8Values,
+  type ParameterDType,
+} from "./module.js";
 export { Conv2d, DepthwiseConv2d, LayerNorm, Linear } from "./nn.js";
 export { PlanBuilder, stepParameters, type Plan, type PlanStep, type PlanValue } from "./plan.js";
 export {

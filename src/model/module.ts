@@ -79,6 +79,15 @@ export abstract class Module {
     }
     return [...own, ...nested];
   }
+
+  /** This module and every module under it, by dotted name ("" for this one), parents first. */
+  namedModules(prefix = ""): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [[prefix.replace(/\.$/, ""), this]];
+    for (const [name, child] of this.children()) {
+      if (child instanceof Module) out.push(...child.namedModules(`${prefix}${name}.`));
+    }
+    return out;
+  }
 }
 
 /** nn.ModuleList / nn.Sequential: children named 0, 1, 2, ... */

@@ -12,3 +12,10 @@ export { dropPath, mulberry32 } from "./drop-path.js";
 export { globalAveragePool } from "./pooling.js";
 export { globalResponseNorm } from "./grn.js";
 export { logSoftmaxRow, softmax, topK } from "./softmax.js";
+export {
+  activationQuantization,
+  dequantizeWeights,
+  quantizeActivation,
+  quantizedLinear,
+  quantizeWeights,
+} from "./quantize.js";

@@ -3,7 +3,7 @@
 export { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 export { ConvNextImageProcessor } from "./image-processor.js";
 export { alignPrefix, mapTfCheckpoint } from "./keys.js";
-export { loadWeights, WeightsError, type LoadWeightsOptions } from "./load-weights.js";
+export { loadWeights, WeightsError, type LoadWeightsOptions, type StoredTensor } from "./load-weights.js";
 export {
   memoryFiles,
   readJson,
@@ -12,8 +12,11 @@ export {
   type ModelFiles,
   type ModelResolver,
 } from "./model-files.js";
+export { int8QuantizationConfig, parseQuantizationConfig } from "./quantization-config.js";
+export { convertWeights, linearWeights, WEIGHT_DTYPES, type WeightDType } from "./weight-dtypes.js";
 export {
   checkpointTensors,
+  checkpointWeights,
   ConvNextBackbone,
   ConvNextForImageClassification,
   ConvNextModel,

@@ -4,15 +4,17 @@
 // loads the weights strictly.
 
 import { getExecutor } from "../backend/executor.js";
-import { rawToTensor } from "../io/safetensors.js";
+import { rawToTensor, type RawTensor } from "../io/safetensors.js";
 import * as tree from "../model/index.js";
 import { parseConvNextConfig, type ConvNextConfig } from "../model/config.js";
 import type { ExecutorChoice } from "../model/pretrained-model.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { mapTfCheckpoint } from "./keys.js";
-import { loadWeights, type LoadWeightsOptions } from "./load-weights.js";
+import { loadWeights, type LoadWeightsOptions, type StoredTensor } from "./load-weights.js";
 import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
+import { pairInt8Tensors, parseQuantizationConfig } from "./quantization-config.js";
+import { convertWeights } from "./weight-dtypes.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
@@ -80,6 +82,39 @@ export function checkpointTensors(checkpoint: Checkpoint): Map<string, Tensor> {
   return checkpoint.layout === "tf" ? mapTfCheckpoint(tensors) : tensors;
 }
 
+/**
+ * The checkpoint's tensors as parameter values under PyTorch names: int8 weights paired with their scales
+ * (`quantized`: config.json has a quantization_config), F16 / BF16 kept 16-bit when `keep16`, the rest
+ * decoded to float32. `where` names the checkpoint in errors.
+ */
+export function checkpointWeights(
+  checkpoint: Checkpoint,
+  quantized: boolean,
+  keep16: boolean,
+  where: string,
+): Map<string, Tensor | StoredTensor> {
+  if (checkpoint.layout === "tf") {
+    if (quantized) throw new Error(`${where}: a quantization_config with TensorFlow weights is not supported`);
+    return checkpointTensors(checkpoint); // 16-bit TF weights are upcast: their kernels are transposed anyway
+  }
+  const { int8, rest } = pairInt8Tensors(checkpoint.tensors, where, quantized);
+  const out = new Map<string, Tensor | StoredTensor>(int8);
+  for (const [key, raw] of rest) {
+    const dtype = raw.dtype;
+    if (keep16 && (dtype === "F16" || dtype === "BF16"))
+      out.set(key, { shape: raw.shape, stored: { dtype, bits: uint16Of(raw) } }); // prettier-ignore
+    else out.set(key, rawToTensor(raw));
+  }
+  return out;
+}
+
+/** A 16-bit tensor's elements: a view of the file's bytes when 2-byte aligned, else a copy. */
+function uint16Of(raw: RawTensor): Uint16Array {
+  const { bytes } = raw;
+  if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+  return new Uint16Array(bytes.slice().buffer);
+}
+
 /** Everything from_pretrained read and built, for callers that report on it (CLI info/convert). */
 export interface PretrainedModel {
   model: ConvNextAnyModel;
@@ -98,10 +133,11 @@ export async function loadPretrainedModel(
   const checkpoint = await readCheckpoint(files);
   const task = options.task ?? taskFromConfig(config);
   const model = createModel(config, task);
-  loadWeights(model, checkpointTensors(checkpoint), {
-    ...options,
-    source: options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", "),
-  });
+  const source = options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", ");
+  const quantization = parseQuantizationConfig(config.raw.quantization_config, files.describe("config.json"));
+  const keep16 = options.dtype !== undefined && options.dtype !== "f32";
+  loadWeights(model, checkpointWeights(checkpoint, quantization !== null, keep16, source), { ...options, source });
+  if (options.dtype !== undefined && options.dtype !== "auto") convertWeights(model, options.dtype);
   return { model, config, task, files, checkpoint };
 }
 
