@@ -2,6 +2,7 @@
 // FLOPs at the configured image size, and which files were read.
 
 import type { ConvNextConfig } from "../model/config.js";
+import type { Module } from "../model/module.js";
 import { parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
 
@@ -38,6 +39,14 @@ export function countMacs(config: ConvNextConfig, size: number, withClassifier: 
   return macs;
 }
 
+/** How the loaded weights are held and computed with. */
+function computedAs(model: Module): string {
+  const held = new Set(model.namedParameters().map(([, p]) => p.dtype));
+  if (held.has("I8")) return "int8 nn.Linear weights (int8 GEMMs on activations quantized per pixel), the rest float32";
+  if (held.has("F16") || held.has("BF16")) return "held in 16 bits, computed in float32";
+  return "computed in float32";
+}
+
 function giga(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${n}`;
 }
@@ -58,7 +67,7 @@ async function run(argv: string[]): Promise<number> {
     `stages:         hidden_sizes [${config.hiddenSizes.join(", ")}], depths [${config.depths.join(", ")}], patch_size ${config.patchSize}`,
     ...(withClassifier ? [`labels:         ${config.numLabels}`] : []),
     `parameters:     ${params.toLocaleString("en-US")} (${giga(params)})`,
-    `dtype:          ${[...dtypes].map(([d, n]) => `${d} (${n} tensors)`).join(", ")} in the checkpoint; computed in float32`,
+    `dtype:          ${[...dtypes].map(([d, n]) => `${d} (${n} tensors)`).join(", ")} in the checkpoint; ${computedAs(model)}`,
     `image size:     ${config.imageSize} x ${config.imageSize}`,
     `FLOPs:          ${giga(2 * macs)}FLOPs (= 2 x ${giga(macs)}MACs; convs and linears only, batch 1)`,
     `format:         ${checkpoint.format}${checkpoint.layout === "tf" ? " (TensorFlow names, mapped to PyTorch)" : ""}`,

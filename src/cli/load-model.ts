@@ -3,6 +3,7 @@
 
 import { resolveModel, type ResolvedModel } from "../node/hub.js";
 import { loadPretrainedModel, type PretrainedModel, type Task } from "../pretrained/models.js";
+import type { LoadWeightsOptions } from "../pretrained/load-weights.js";
 import { CliError } from "./command.js";
 
 export interface LoadedModel extends PretrainedModel {
@@ -16,15 +17,20 @@ export function parseTask(value: string | undefined): Task | undefined {
   return value as Task | undefined;
 }
 
+/**
+ * Loads REF. Weights stay in their checkpoint's dtype ("auto": 16-bit ones are widened exactly as the kernels
+ * read them, so the results are those of the float32 model, in half the memory) unless `dtype` asks otherwise.
+ */
 export async function loadModel(
   ref: string,
   task?: Task,
-  options: { allowMissingHead?: boolean } = {},
+  options: { allowMissingHead?: boolean; dtype?: LoadWeightsOptions["dtype"] } = {},
 ): Promise<LoadedModel> {
   const files = await resolveModel(ref);
   const loaded = await loadPretrainedModel(files, {
     task,
     allowMissingHead: options.allowMissingHead,
+    dtype: options.dtype ?? "auto",
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   return { ...loaded, files };

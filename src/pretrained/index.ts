@@ -13,7 +13,7 @@ export {
   type ModelResolver,
 } from "./model-files.js";
 export { int8QuantizationConfig, parseQuantizationConfig } from "./quantization-config.js";
-export { convertWeights, linearWeights, WEIGHT_DTYPES, type WeightDType } from "./weight-dtypes.js";
+export { convertWeights, linearWeights, WEIGHT_DTYPES, weightTensors, type WeightDType } from "./weight-dtypes.js";
 export {
   checkpointTensors,
   checkpointWeights,

@@ -3,6 +3,7 @@
 // .bfloat16(), rounding to nearest even); int8 for the nn.Linear weights (the blocks' pwconv1 / pwconv2 and
 // the classifier: per-output-channel symmetric, src/ops/quantize.ts) with everything else float32.
 
+import type { RawTensor } from "../io/safetensors.js";
 import type { Module, Parameter } from "../model/module.js";
 import { Linear } from "../model/nn.js";
 import { quantizeWeights } from "../ops/quantize.js";
@@ -39,4 +40,24 @@ export function convertWeights(model: Module, dtype: WeightDType): void {
       p.assign(p.float32()); // f32, and int8's other parameters
     }
   }
+}
+
+/**
+ * A model's parameters as checkpoint tensors, in state_dict order, each in its dtype (F32, F16, BF16; int8
+ * weights as `<name>` I8 and `<name>_scale` F32 [out, 1], quantization-config.ts): what convert writes.
+ */
+export function weightTensors(model: Module): Array<[string, RawTensor]> {
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const out: Array<[string, RawTensor]> = [];
+  for (const [name, p] of model.namedParameters()) {
+    const shape = [...p.shape];
+    const s = p.stored;
+    if (!s) out.push([name, { dtype: "F32", shape, bytes: bytes(p.data) }]);
+    else if (s.dtype !== "I8") out.push([name, { dtype: s.dtype, shape, bytes: bytes(s.bits) }]);
+    else {
+      out.push([name, { dtype: "I8", shape, bytes: bytes(s.values) }]);
+      out.push([`${name}_scale`, { dtype: "F32", shape: [shape[0], 1], bytes: bytes(s.scales) }]);
+    }
+  }
+  return out;
 }
