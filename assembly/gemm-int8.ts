@@ -140,11 +140,51 @@ function finishInt8Row(
 }
 
 /**
+ * The last strip of a plane when it holds at most 4 real pixels (stage 4's 7 x 7 planes end with one): only
+ * its first 4 pixels, 4 accumulators.
+ */
+@inline
+function halfTile(
+  o: usize,
+  xp: usize,
+  wpack: usize,
+  wEnd: usize,
+  rows: i32,
+  rowBytes: usize,
+  sm: usize,
+  xs: usize,
+  bm: usize,
+  gm: usize,
+  mode: i32,
+): void {
+  let a0 = i32x4.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  for (let wp = wpack; wp < wEnd; wp += 16) {
+    const x0 = v128.load(xp);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, v128.load32_splat(wp)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x0, v128.load32_splat(wp, 4)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x0, v128.load32_splat(wp, 8)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x0, v128.load32_splat(wp, 12)));
+    xp += 32;
+  }
+  // finishRow writes 8 outputs: the other 4 are padding, computed as if their sums were 0
+  const xs0 = v128.load(xs);
+  const zero = i32x4.splat(0);
+  finishInt8Row(o, a0, zero, sm, xs0, xs0, bm, gm, mode);
+  if (rows > 1) finishInt8Row(o + rowBytes, a1, zero, sm + 4, xs0, xs0, bm + 4, gm + 4, mode);
+  if (rows > 2) finishInt8Row(o + 2 * rowBytes, a2, zero, sm + 8, xs0, xs0, bm + 8, gm + 8, mode);
+  if (rows > 3) finishInt8Row(o + 3 * rowBytes, a3, zero, sm + 12, xs0, xs0, bm + 12, gm + 12, mode);
+}
+
+/**
  * out    [nImg, M, P]   (P a multiple of 8; only rows r0 <= img * M + m < r1 are written)
  * w      [M, K] int8; scale [M] float32 (w[m, k] * scale[m] is the weight)
  * x      [nImg, K, P] float32
  * bias   [M]; gamma [M] (read only in GEMM_MODE_SCALE_RESIDUAL); mode: GEMM_MODE_* of assembly/gemm.ts
- * pixels real pixels per plane (the padding is computed too: each pixel is quantized on its own)
+ * pixels real pixels per plane (P - 8 < pixels <= P; the padding is computed too, or, in a last strip with at
+ *        most 4 real pixels, given the bias alone)
  * pack   per thread, at packBase + tid * packBytes: the pixel scales (GEMM_INT8_CHUNK_PIXELS floats), the
  *        quantized panel (at most PANEL_BYTES), then the packed weight rows (8 K2 bytes)
  */
@@ -194,6 +234,13 @@ export function gemmInt8(
         const bm = bias + ((<usize>m) << 2);
         const gm = gamma + ((<usize>m) << 2);
         for (let p = c0; p < c1; p += 8) {
+          const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
+          const xs = scales + ((<usize>(p - c0)) << 2);
+          if (pixels - p <= 4) {
+            const xp = panel + <usize>((p - c0) >> 3) * stripBytes;
+            halfTile(o, xp, wpack, wEnd, rows, rowBytes, sm, xs, bm, gm, mode);
+            continue;
+          }
           let a00 = i32x4.splat(0);
           let a01 = a00;
           let a10 = a00;
@@ -220,10 +267,8 @@ export function gemmInt8(
             a31 = i32x4.add(a31, i32x4.dot_i16x8_s(x1, s));
             xp += 32;
           }
-          const xs = scales + ((<usize>(p - c0)) << 2);
           const xs0 = v128.load(xs);
           const xs1 = v128.load(xs, 16);
-          const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
           finishInt8Row(o, a00, a01, sm, xs0, xs1, bm, gm, mode);
           if (rows > 1) finishInt8Row(o + rowBytes, a10, a11, sm + 4, xs0, xs1, bm + 4, gm + 4, mode);
           if (rows > 2) finishInt8Row(o + 2 * rowBytes, a20, a21, sm + 8, xs0, xs1, bm + 8, gm + 8, mode);
