@@ -15,7 +15,7 @@ import { linear } from "../ops/linear.js";
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import { referenceExecutor } from "../model/reference-executor.js";
 import { getBackend, type Backend, type KernelName } from "./backend.js";
-import { int8ScalesOffset, type Heap } from "./heap.js";
+import type { Heap } from "./heap.js";
 import {
   GEMM_MODE_BIAS,
   GEMM_MODE_GELU,
@@ -75,7 +75,7 @@ export class FastExecutor implements Executor {
 function gemmCall(heap: Heap, w: Parameter, args: readonly number[]): [KernelName, number[]] {
   const [out, , ...rest] = args;
   const at = heap.weights(w);
-  if (w.dtype === "I8") return ["gemmInt8", [out, at, at + int8ScalesOffset(w.size), ...rest]];
+  if (w.dtype === "I8") return ["gemmInt8", [out, at, heap.int8Scales(w), ...rest]];
   const format = w.dtype === "F16" ? GEMM_WEIGHTS_F16 : w.dtype === "BF16" ? GEMM_WEIGHTS_BF16 : 0;
   const withFormat = [...args];
   withFormat[1] = at;

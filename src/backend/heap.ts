@@ -1,7 +1,8 @@
 // One growable memory holding a backend's weights and workspaces. It is a (shared, where the platform
 // allows) WebAssembly.Memory, so wasm kernels address it directly and worker threads see the same bytes.
 // Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized and takes
-// back a model's blocks when the model is garbage-collected.
+// back a model's blocks when the model is garbage-collected. A checkpoint may be read straight into it
+// (checkpointArena): its weights are then used where they lie, held once.
 
 import type { Parameter } from "../model/module.js";
 import { HEAP_START } from "./kernel-constants.generated.js";
@@ -18,14 +19,19 @@ export class Heap {
   private top = HEAP_START; // below: the wasm kernels' constant table; and no buffer is at "null"
   private readonly freeBlocks: Array<{ offset: number; bytes: number }> = [];
   private readonly sizes = new Map<number, number>();
-  private readonly parameters = {
-    float32: new WeakMap<Parameter, { source: ArrayBufferView; offset: number }>(),
-    stored: new WeakMap<Parameter, { source: ArrayBufferView; offset: number }>(),
-  };
+  // where each parameter array lives here: by parameter, then by role ("data", "bits", "values", "scales",
+  // or "float32" for a widened copy of 16-bit / int8 values)
+  private readonly placed = new WeakMap<Parameter, Map<string, { source: ArrayBufferView; offset: number }>>();
+  // every ArrayBuffer this memory has had (growth replaces memory.buffer): what "lives in this heap" means
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   // Blocks that belong to a model (its weights' copies, its workspaces) are freed when the model is
   // garbage-collected. Without this, every model loaded and dropped stayed here (convnext-tiny loaded and
   // dropped 5 times: 125 -> 625 MB).
   private readonly collected = new FinalizationRegistry<number[]>((offsets) => offsets.forEach((o) => this.free(o)));
+  // A checkpoint's block is shared by all the parameters that view it: freed when the last is collected.
+  private readonly shares = new FinalizationRegistry<{ offset: number; views: number }>((share) => {
+    if (--share.views === 0) this.free(share.offset);
+  });
 
   constructor(shared: boolean) {
     this.shared = shared;
@@ -61,6 +67,13 @@ export class Heap {
   private refresh(): void {
     this.f32View = new Float32Array(this.memory.buffer);
     this.f64View = new Float64Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Whether `a` views this heap's memory. */
+  holds(a: ArrayBufferView): boolean {
+    this.buffers.add(this.memory.buffer);
+    return this.buffers.has(a.buffer);
   }
 
   /** Reserves `floats` float32 slots; returns the byte offset. */
@@ -107,62 +120,108 @@ export class Heap {
   }
 
   /**
-   * The offset of a parameter's float32 copy in this heap, made on first use (again if its values were
-   * replaced, e.g. by reloading weights); 16-bit values are widened and int8 ones dequantized into it.
+   * The offset of a parameter's float32 values in this heap: `data` where it lies when it lives here, else a
+   * copy made on first use (again if the values are replaced, e.g. by reloading weights); 16-bit values are
+   * widened and int8 ones dequantized into a copy.
    */
   parameter(p: Parameter): number {
-    return this.upload(p, "float32");
+    const s = p.stored;
+    if (!s) return this.place(p, "data", p.data, (v) => (p.data = new Float32Array(v.buffer, v.byteOffset, p.size)));
+    this.placeStored(p); // so the parameter no longer views a checkpoint outside the heap
+    const source = s.dtype === "I8" ? s.values : s.bits;
+    return this.place(p, "float32", source, null, () => p.float32());
   }
 
   /**
-   * The offset of a GEMM weight's copy in its stored format: float32, 16-bit bits, or int8 values followed by
-   * their float32 scales (at int8ScalesOffset).
+   * The offset of a GEMM weight in its stored format: float32, 16-bit bits, or int8 values (their scales:
+   * int8Scales). In place or copied as parameter() does.
    */
   weights(p: Parameter): number {
-    return this.upload(p, "stored");
+    return this.placeStored(p);
+  }
+
+  /** The offset of an int8 weight's float32 scales, one per output channel. */
+  int8Scales(p: Parameter): number {
+    const s = p.stored;
+    if (s?.dtype !== "I8") throw new Error(`backend heap: a ${p.dtype} parameter has no int8 scales`);
+    return this.place(p, "scales", s.scales, (v) => (s.scales = new Float32Array(v.buffer, v.byteOffset, s.scales.length))); // prettier-ignore
+  }
+
+  /** The stored arrays of `p` placed in this heap (int8: values and scales); returns the values' offset. */
+  private placeStored(p: Parameter): number {
+    const s = p.stored;
+    if (!s) return this.parameter(p);
+    if (s.dtype !== "I8") return this.place(p, "bits", s.bits, (v) => (s.bits = new Uint16Array(v.buffer, v.byteOffset, p.size))); // prettier-ignore
+    this.int8Scales(p);
+    return this.place(p, "values", s.values, (v) => (s.values = new Int8Array(v.buffer, v.byteOffset, p.size)));
   }
 
   /**
-   * Copies made on first use, held once: with shared memory the parameter's arrays become views of the heap
-   * copy (so the checkpoint's bytes they viewed can be collected). A 16-bit or int8 parameter read as float32
-   * gets one block holding the float32 values and, after them, its stored bytes (which it then views).
+   * Where `source` (a parameter's array in role `role`) lies in this heap. An array that views this heap is
+   * used in place; any other is copied on first use (again when the parameter's array is replaced): `values`
+   * gives the copy's contents when they are not `source`'s bytes, and with shared memory `repoint` makes the
+   * parameter view its copy, so it is held once (views survive growth only when the memory is shared).
    */
-  private upload(p: Parameter, kind: "float32" | "stored"): number {
-    const s = p.stored;
-    const source: ArrayBufferView = s ? (s.dtype === "I8" ? s.values : s.bits) : p.data;
-    const cache = this.parameters[s ? kind : "float32"]; // float32 parameters: one copy serves both
-    const known = cache.get(p);
+  private place(
+    p: Parameter,
+    role: string,
+    source: ArrayBufferView,
+    repoint: ((copy: Uint8Array) => ArrayBufferView) | null,
+    values?: () => ArrayBufferView,
+  ): number {
+    let roles = this.placed.get(p);
+    if (!roles) this.placed.set(p, (roles = new Map()));
+    const known = roles.get(role);
     if (known && known.source === source) return known.offset;
     if (known) this.freeNow(known, [known.offset]);
-    const n = p.size;
-    const floats = !s ? n : kind === "float32" ? n : 0;
-    const storedBytes = !s ? 0 : s.dtype === "I8" ? int8ScalesOffset(n) + 4 * s.scales.length : 2 * n;
-    const offset = this.alloc(floats + Math.ceil(storedBytes / 4));
-    const at = offset + 4 * floats; // the stored bytes
-    if (!s) {
-      this.f32.set(p.data, offset >> 2);
-      if (this.shared) p.data = this.view(offset, n); // views survive growth only when shared
-    } else {
-      if (floats) this.f32.set(p.float32(), offset >> 2);
-      const bytes = new Uint8Array(this.memory.buffer);
-      if (s.dtype === "I8") {
-        bytes.set(new Uint8Array(s.values.buffer, s.values.byteOffset, n), at);
-        this.f32.set(s.scales, (at + int8ScalesOffset(n)) >> 2);
-        if (this.shared) {
-          s.values = new Int8Array(this.memory.buffer, at, n);
-          s.scales = new Float32Array(this.memory.buffer, at + int8ScalesOffset(n), s.scales.length);
-        }
-      } else {
-        bytes.set(new Uint8Array(s.bits.buffer, s.bits.byteOffset, 2 * n), at);
-        if (this.shared) s.bits = new Uint16Array(this.memory.buffer, at, n);
-      }
+    if (!values && this.holds(source)) {
+      roles.set(role, { source, offset: source.byteOffset }); // in place: the block belongs to its checkpoint
+      return source.byteOffset;
     }
-    const now: ArrayBufferView = !s ? p.data : s.dtype === "I8" ? s.values : s.bits;
+    const contents = values ? values() : source;
+    const bytes = new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength);
+    const offset = this.alloc(Math.ceil(bytes.length / 4));
+    new Uint8Array(this.memory.buffer).set(bytes, offset);
+    let now = source;
+    if (this.shared && repoint) {
+      const view = new Uint8Array(this.memory.buffer, offset, bytes.length);
+      this.buffers.add(view.buffer);
+      now = repoint(view);
+    }
     const entry = { source: now, offset };
-    cache.set(p, entry);
+    roles.set(role, entry);
     // kept while something can read it: the view handed out (shared memory), else the parameter itself
-    this.freeWhenCollected(this.shared ? now : p, [offset], entry);
+    this.freeWhenCollected(now === source ? p : now, [offset], entry);
     return offset;
+  }
+
+  /**
+   * For reading a checkpoint straight into this heap (shared memory only, so the views survive growth):
+   * `allocate(bytes)` hands out a block as bytes to read into; `adopt(arrays)`, once the model's parameters
+   * are set, keeps each block while any of the given arrays inside it lives, and frees the others now.
+   */
+  checkpointArena(): { allocate: (bytes: number) => Uint8Array; adopt: (arrays: ArrayBufferView[]) => void } | null {
+    if (!this.shared) return null;
+    const blocks: Array<{ offset: number; bytes: number }> = [];
+    return {
+      allocate: (bytes) => {
+        const offset = this.alloc(Math.ceil(bytes / 4));
+        blocks.push({ offset, bytes });
+        const view = new Uint8Array(this.memory.buffer, offset, bytes);
+        this.buffers.add(view.buffer);
+        return view;
+      },
+      adopt: (arrays) => {
+        for (const block of blocks.splice(0)) {
+          const inside = arrays.filter(
+            (a) => this.holds(a) && a.byteOffset >= block.offset && a.byteOffset < block.offset + block.bytes,
+          );
+          if (inside.length === 0) this.free(block.offset);
+          const share = { offset: block.offset, views: inside.length };
+          for (const a of inside) this.shares.register(a, share);
+        }
+      },
+    };
   }
 
   /** Frees the blocks at `offsets` once `owner` is garbage-collected, unless freeNow(token, ...) ran first. */
@@ -178,12 +237,10 @@ export class Heap {
 
   /** A Float32Array view of `floats` values at byte `offset` (valid across growth when shared). */
   view(offset: number, floats: number): Float32Array {
+    this.buffers.add(this.memory.buffer);
     return new Float32Array(this.memory.buffer, offset, floats);
   }
 }
-
-/** Where an int8 weight's float32 scales start, from the start of its heap copy: after n values, 16-byte aligned. */
-export const int8ScalesOffset = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * Whether a shared WebAssembly.Memory can be made here (the wasm kernels import one). Browsers allow it on

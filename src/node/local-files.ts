@@ -1,10 +1,15 @@
 // ModelFiles over a local directory (Node).
 
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelFiles } from "../pretrained/model-files.js";
 
 export function directoryFiles(dir: string): ModelFiles {
+  const failed = (file: string, e: unknown): null => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    throw new Error(`${join(dir, file)}: cannot read (${code ?? (e as Error).message})`);
+  };
   return {
     name: dir,
     describe: (file) => join(dir, file),
@@ -13,9 +18,29 @@ export function directoryFiles(dir: string): ModelFiles {
         const buf = await readFile(join(dir, file));
         return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") return null;
-        throw new Error(`${join(dir, file)}: cannot read (${code ?? (e as Error).message})`);
+        return failed(file, e);
+      }
+    },
+    readInto: async (file, allocate) => {
+      let handle;
+      try {
+        handle = await open(join(dir, file), "r");
+      } catch (e) {
+        return failed(file, e);
+      }
+      try {
+        const { size } = await handle.stat();
+        const out = allocate(size);
+        for (let at = 0; at < size;) {
+          const { bytesRead } = await handle.read(out, at, size - at, at);
+          if (bytesRead === 0) throw Object.assign(new Error("the file shrank while being read"), { code: "EIO" });
+          at += bytesRead;
+        }
+        return out;
+      } catch (e) {
+        return failed(file, e);
+      } finally {
+        await handle.close();
       }
     },
   };

@@ -19,6 +19,8 @@ interface CheckpointFormat {
   file: string;
   format: string;
   read(files: ModelFiles, bytes: Uint8Array): Promise<Checkpoint>;
+  /** Whether its bytes are used where they lie (safetensors), so reading them into the kernels' memory pays. */
+  inPlace?: boolean;
 }
 
 /** Candidates in the order `from_pretrained` tries them. */
@@ -26,6 +28,7 @@ const FORMATS: CheckpointFormat[] = [
   {
     file: "model.safetensors",
     format: "safetensors",
+    inPlace: true,
     read: async (files, bytes) => safetensorsCheckpoint([["model.safetensors", bytes]], files, "safetensors"),
   },
   {
@@ -79,9 +82,14 @@ const FORMATS: CheckpointFormat[] = [
   },
 ];
 
-export async function readCheckpoint(files: ModelFiles): Promise<Checkpoint> {
+/**
+ * Reads the first format present. `allocate`, when given (and the files support it), provides the memory a
+ * single-file safetensors checkpoint is read into (the kernels' heap: its tensors are then used in place).
+ */
+export async function readCheckpoint(files: ModelFiles, allocate?: (bytes: number) => Uint8Array): Promise<Checkpoint> {
   for (const candidate of FORMATS) {
-    const bytes = await files.read(candidate.file);
+    const into = candidate.inPlace && allocate && files.readInto;
+    const bytes = into ? await files.readInto!(candidate.file, allocate) : await files.read(candidate.file);
     if (bytes) return candidate.read(files, bytes);
   }
   throw new Error(`${files.name}: no weights found (looked for ${FORMATS.map((f) => f.file).join(", ")})`);

@@ -3,6 +3,7 @@
 // the weights of a model reference, builds the class the caller asked for (or the one config.json names) and
 // loads the weights strictly.
 
+import { getBackend } from "../backend/backend.js";
 import { getExecutor } from "../backend/executor.js";
 import { rawToTensor, type RawTensor } from "../io/safetensors.js";
 import * as tree from "../model/index.js";
@@ -124,21 +125,53 @@ export interface PretrainedModel {
   checkpoint: Checkpoint;
 }
 
+/**
+ * Where a checkpoint can be read straight into the configured backend's memory (a fast backend with shared
+ * memory, and files that support it), so the first pass does not copy the weights: they are held once.
+ */
+function checkpointArena(files: ModelFiles) {
+  if (!files.readInto) return null;
+  try {
+    return getBackend()?.heap.checkpointArena() ?? null;
+  } catch {
+    return null; // an invalid backend setting is reported by the first forward pass, as before
+  }
+}
+
+/** Every array a model's parameters hold their values in. */
+function parameterArrays(model: ConvNextAnyModel): ArrayBufferView[] {
+  return model.namedParameters().flatMap(([, p]): ArrayBufferView[] => {
+    const s = p.stored;
+    if (!s) return [p.data];
+    return s.dtype === "I8" ? [s.values, s.scales] : [s.bits];
+  });
+}
+
 export async function loadPretrainedModel(
   ref: string | ModelFiles,
   options: PretrainedOptions = {},
 ): Promise<PretrainedModel> {
   const files = await resolveModelFiles(ref);
   const config = await readConfig(files);
-  const checkpoint = await readCheckpoint(files);
-  const task = options.task ?? taskFromConfig(config);
-  const model = createModel(config, task);
-  const source = options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", ");
-  const quantization = parseQuantizationConfig(config.raw.quantization_config, files.describe("config.json"));
-  const keep16 = options.dtype !== undefined && options.dtype !== "f32";
-  loadWeights(model, checkpointWeights(checkpoint, quantization !== null, keep16, source), { ...options, source });
-  if (options.dtype !== undefined && options.dtype !== "auto") convertWeights(model, options.dtype);
-  return { model, config, task, files, checkpoint };
+  const arena = checkpointArena(files);
+  let model: ConvNextAnyModel | null = null;
+  let checkpoint: Checkpoint | null = null;
+  try {
+    checkpoint = await readCheckpoint(files, arena?.allocate);
+    const task = options.task ?? taskFromConfig(config);
+    model = createModel(config, task);
+    const source = options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", ");
+    const quantization = parseQuantizationConfig(config.raw.quantization_config, files.describe("config.json"));
+    const keep16 = options.dtype !== undefined && options.dtype !== "f32";
+    loadWeights(model, checkpointWeights(checkpoint, quantization !== null, keep16, source), { ...options, source }); // prettier-ignore
+    if (options.dtype !== undefined && options.dtype !== "auto") convertWeights(model, options.dtype);
+    return { model, config, task, files, checkpoint };
+  } finally {
+    // the checkpoint's bytes stay in the kernels' memory while parameters (or the checkpoint's own tensors,
+    // returned to the caller) view them
+    const raw = checkpoint ? [...checkpoint.tensors.values()].map((t) => t.bytes) : [];
+    arena?.adopt([...(model ? parameterArrays(model) : []), ...raw]);
+  }
 }
 
 export async function loadPretrained(
