@@ -45,3 +45,20 @@ export function directoryFiles(dir: string): ModelFiles {
     },
   };
 }
+
+/** A whole file read into the bytes `allocate(size)` returns (ModelFiles.readInto). */
+export async function readFileInto(path: string, allocate: (bytes: number) => Uint8Array): Promise<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const out = allocate(size);
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await handle.read(out, at, size - at, at);
+      if (bytesRead === 0) throw Object.assign(new Error("the file shrank while being read"), { code: "EIO" });
+      at += bytesRead;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
