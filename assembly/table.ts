@@ -13,7 +13,8 @@ export const T_F32_2P112: usize = 304; // 2^112: a float16's exponent bias (15) 
 export const T_I32_F32_EXP: usize = 320; // float32 exponent bits (0x7f800000)
 export const T_I32_FFFF: usize = 336; // low 16 bits
 export const T_F32_255: usize = 352; // the top uint8 level
-export const T_F32_2P23: usize = 368; // f32(t + 2^23) rounds 0 <= t < 2^23 to an integer, ties to even
+export const T_F32_2P23: usize = 368; // float32 values in [2^23, 2^24) are the integers: + 2^23 rounds
+export const T_F32_2P23_255: usize = 384; // 2^23 + 255: the top level, at that scale
 
 /** Writes the constant table; the host calls it once before any kernel. */
 export function initConstants(): void {
@@ -26,6 +27,7 @@ export function initConstants(): void {
   v128.store(TABLE + T_I32_FFFF, i32x4.splat(0xffff));
   v128.store(TABLE + T_F32_255, f32x4.splat(255));
   v128.store(TABLE + T_F32_2P23, f32x4.splat(8388608));
+  v128.store(TABLE + T_F32_2P23_255, f32x4.splat(8388863));
 }
 
 /** The constant at `offset` of the table. */

@@ -4,22 +4,26 @@
 //                scale = max_k |w[o, k]| / 127 (quantized once, when a model is converted or loaded);
 //   activations  per pixel (a row of the [pixels, K] input), asymmetric uint8 with a zero point, computed
 //                at run time like onnxruntime's DynamicQuantizeLinear (whose range always includes 0) but
-//                for each pixel instead of the whole tensor: x[k] ~ (u[k] - zero) * xscale, u in [0, 255];
+//                for each pixel instead of the whole tensor: x[k] ~ (u[k] - zero) * xscale, u in [0, 255],
+//                u = clamp(round(f32(x * inv) + zero)) with inv = 255 / range, one rounding;
 //   product      sum_k q[o, k] * (u[k] - zero) exactly (int32), then one float32 multiply by
 //                scale[o] * xscale and the bias: out = f32(f32(acc) * f32(scale[o] * xscale)) + bias[o].
-// Rounding is to nearest, ties to even (float32 additions of 2^23 do it, as the wasm kernels do).
+// Rounding is to nearest, ties to even, by one float32 addition of 2^23 (as the wasm kernels do it).
 
 export const WEIGHT_LEVELS = 127; // int8 weights in [-127, 127]: symmetric, -128 unused
 export const ACTIVATION_LEVELS = 255; // uint8 activations in [0, 255]
 
 const f32 = Math.fround;
-const MAGIC = 8388608; // 2^23: f32(t + 2^23) - 2^23 rounds 0 <= t < 2^23 to an integer, ties to even
+const MAGIC = 8388608; // 2^23: float32 values in [2^23, 2^24) are the integers, so f32(t + 2^23) rounds t
 
-/** t clamped to [0, 255] (NaN -> 0), then rounded to an integer; the wasm kernels' pmax, pmin, + 2^23. */
-function roundToLevel(t: number): number {
-  const lo = 0 < t ? t : 0;
-  const clamped = ACTIVATION_LEVELS < lo ? ACTIVATION_LEVELS : lo;
-  return f32(clamped + MAGIC) - MAGIC;
+/**
+ * The level of a + zero (a float32, zero an integer level): round(a + zero) by the float32 sum
+ * a + (zero + 2^23), clamped to [0, 255]; NaN -> 0 (the clamp is the wasm kernels' pmax, pmin).
+ */
+function level(a: number, zero: number): number {
+  const t = f32(a + (zero + MAGIC));
+  const lo = MAGIC < t ? t : MAGIC;
+  return (MAGIC + ACTIVATION_LEVELS < lo ? MAGIC + ACTIVATION_LEVELS : lo) - MAGIC;
 }
 
 /**
@@ -42,12 +46,12 @@ export function activationQuantization(
   }
   const range = f32(hi - lo);
   const inv = range > 0 ? f32(ACTIVATION_LEVELS / range) : 0;
-  return { inv, scale: f32(range / ACTIVATION_LEVELS), zero: roundToLevel(f32(-lo * inv)) };
+  return { inv, scale: f32(range / ACTIVATION_LEVELS), zero: level(f32(-lo * inv), 0) };
 }
 
 /** One activation, quantized with its pixel's inv and zero point, minus the zero point: in [-255, 255]. */
 export function quantizeActivation(x: number, inv: number, zero: number): number {
-  return roundToLevel(f32(f32(x * inv) + zero)) - zero;
+  return level(f32(x * inv), zero) - zero;
 }
 
 /** Round half to even (any sign). */

@@ -281,17 +281,18 @@ export function quantizeStrip(
     const range = Math.fround(hi - lo);
     const inv = range > 0 ? Math.fround(255 / range) : 0;
     d[scales + j] = Math.fround(range / 255);
-    const zero = roundLevel(Math.fround(-lo * inv));
+    const zero = roundLevel(Math.fround(-lo * inv), 0);
     for (let k = 0, src = x + j, o = dst + j; k < K; k++, src += P, o += 4) {
-      d[o] = roundLevel(Math.fround(Math.fround(f[src] * inv) + zero)) - zero;
+      d[o] = roundLevel(Math.fround(f[src] * inv), zero) - zero;
     }
   }
 }
 
-/** t clamped to [0, 255] (NaN -> 0) and rounded to an integer, ties to even (float32 + 2^23). */
-export function roundLevel(t: number): number {
-  const lo = 0 < t ? t : 0;
-  return Math.fround((255 < lo ? 255 : lo) + 8388608) - 8388608;
+/** round(a + zero) by the float32 sum a + (zero + 2^23), clamped to levels [0, 255] (NaN -> 0). */
+export function roundLevel(a: number, zero: number): number {
+  const t = Math.fround(a + (zero + 8388608));
+  const lo = 8388608 < t ? t : 8388608;
+  return (8388863 < lo ? 8388863 : lo) - 8388608;
 }
 
 /** An int8 GEMM sum to float32: f32(acc) * f32(scale * xscale). */
