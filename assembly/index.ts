@@ -1,7 +1,7 @@
 // The WebAssembly SIMD128 kernels (AssemblyScript). Pointers are byte offsets into the shared memory the
 // host provides; every kernel takes the index range it owns, so threads split work by calling it on
 // disjoint ranges.
-export { gemm } from "./gemm";
+export { gemm, gemm16 } from "./gemm";
 export { geluArray } from "./gelu";
 export { dwconv } from "./dwconv";
 export { layerNormCF } from "./layernorm";

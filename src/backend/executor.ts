@@ -80,7 +80,7 @@ function gemmCall(heap: Heap, w: Parameter, args: readonly number[]): [KernelNam
   const withFormat = [...args];
   withFormat[1] = at;
   withFormat[9] |= format;
-  return ["gemm", withFormat];
+  return [format ? "gemm16" : "gemm", withFormat];
 }
 
 /** Where a value lives: `planes` planes of `P` floats (maps: N * C planes; vectors: C planes of N images). */

@@ -1,4 +1,4 @@
-// The GEMM kernels with float16 / bfloat16 weights and the int8 GEMM, on every fast backend (pure TS and
+// The GEMM kernels with float16 / bfloat16 weights (gemm16) and the int8 GEMM, on every fast backend (pure TS and
 // wasm SIMD, 1 and 2 threads; test/backend/relaxed-simd.test.ts re-runs this file on the relaxed-SIMD build),
 // against naive references: float64 sums of the exactly widened 16-bit weights, and the int8 definition of
 // src/ops/quantize.ts (each pixel quantized on its own, exact integer sums). Odd shapes: K 1, 7, 42, 97, M not
@@ -76,7 +76,7 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("%s",
             put(heap, out, before);
             const format = dtype === "F16" ? GEMM_WEIGHTS_F16 : GEMM_WEIGHTS_BF16;
             const args = [out, wAt, xAt, biasAt, gammaAt, M, K, P, N, mode | format, pack, packBytes, pixels];
-            backend.run("gemm", args, N * M, 4);
+            backend.run("gemm16", args, N * M, 4);
             const actual = f32At(heap, out, N * M * P);
             let worst = 0;
             for (let img = 0; img < N; img++) {
@@ -117,7 +117,7 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("%s",
         put(heap, xAt, new Float32Array(P).fill(1));
         put(heap, zeros, new Float32Array(M));
         const format = dtype === "F16" ? GEMM_WEIGHTS_F16 : GEMM_WEIGHTS_BF16;
-        backend.run("gemm", [out, wAt, xAt, zeros, 0, M, 1, P, 1, format, pack, packBytes, P], M, 4);
+        backend.run("gemm16", [out, wAt, xAt, zeros, 0, M, 1, P, 1, format, pack, packBytes, P], M, 4);
         const actual = f32At(heap, out, M * P);
         const wrong: string[] = [];
         for (let i = 0; i < M; i++) {

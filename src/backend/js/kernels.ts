@@ -530,5 +530,5 @@ export function geluArray(mem: JsMemory, out: number, x: number, n: number): voi
 }
 
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
-export const JS_KERNELS = { gemm, gemmInt8, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray }; // prettier-ignore
+export const JS_KERNELS = { gemm, gemm16: gemm, gemmInt8, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray }; // prettier-ignore
 export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, widen16, quantizeStrip, roundLevel, dequantize];
