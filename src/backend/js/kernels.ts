@@ -10,6 +10,9 @@ export interface JsMemory {
   f64: Float64Array;
   /** assembly/constants.mjs */
   k: KernelConstants;
+  /** Every float16 / bfloat16 bit pattern's float32 value, made on first use (halfTable). */
+  f16Table?: Float32Array;
+  bf16Table?: Float32Array;
 }
 
 /**
@@ -117,12 +120,10 @@ export function gemmPanels(
   if (packBytes >> 3 < 8 * K) {
     throw new Error(`js gemm: K = ${K} needs ${64 * K} bytes of pack space per thread, got ${packBytes}`);
   }
-  // the weights' rows as 16-bit or 8-bit elements, and one float32 to reinterpret 16-bit floats' bits in
+  // the weights' rows as 16-bit or 8-bit elements; 16-bit floats widened by table
   const u16 = format !== 0 ? new Uint16Array(f.buffer) : null;
   const i8 = int8 ? new Int8Array(f.buffer) : null;
-  const bits = new Float32Array(1);
-  const bitsU = new Uint32Array(bits.buffer);
-  const bf16 = format === mem.k.GEMM_WEIGHTS_BF16;
+  const table = format !== 0 ? halfTable(mem, format === mem.k.GEMM_WEIGHTS_BF16) : f;
   const wp = (packBase + tid * packBytes) >> 3; // the weight panel, 4 * K doubles
   const xp = wp + 4 * K; // the x panel, then (int8) its pixels' scales
   // pixels per x panel: what fits next to the weight panel, at most 512 KB (half of L2), >= 4
@@ -168,10 +169,10 @@ export function gemmPanels(
             d[dst + 2] = i8[wc + k];
             d[dst + 3] = i8[wd + k];
           } else if (u16) {
-            d[dst] = widen16(u16[wa + k], bf16, bits, bitsU);
-            d[dst + 1] = widen16(u16[wb + k], bf16, bits, bitsU);
-            d[dst + 2] = widen16(u16[wc + k], bf16, bits, bitsU);
-            d[dst + 3] = widen16(u16[wd + k], bf16, bits, bitsU);
+            d[dst] = table[u16[wa + k]];
+            d[dst + 1] = table[u16[wb + k]];
+            d[dst + 2] = table[u16[wc + k]];
+            d[dst + 3] = table[u16[wd + k]];
           } else {
             d[dst] = f[wa + k];
             d[dst + 1] = f[wb + k];
@@ -244,17 +245,29 @@ export function gemmPanels(
   }
 }
 
-/** One 16-bit float (bfloat16, or IEEE half) as a number; bits / u: one float32 and its bits, for casts. */
-export function widen16(h: number, bf16: boolean, bits: Float32Array, u: Uint32Array): number {
-  if (bf16) {
-    u[0] = h << 16;
-    return bits[0];
+/**
+ * The float32 value of every float16 (or bfloat16) bit pattern, made once per thread and kept on its memory
+ * object (256 KB each): widening a weight is then one load, where bit casts or arithmetic per weight cost
+ * 3-4 times as much (the 16-bit GEMM widens each 4-row block once per x panel).
+ */
+export function halfTable(mem: JsMemory, bf16: boolean): Float32Array {
+  const known = bf16 ? mem.bf16Table : mem.f16Table;
+  if (known) return known;
+  const table = new Float32Array(65536);
+  const bits = new Uint32Array(table.buffer);
+  for (let h = 0; h < 65536; h++) {
+    if (bf16) {
+      bits[h] = h << 16;
+      continue;
+    }
+    const e = (h >> 10) & 31;
+    const m = h & 1023;
+    const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1024 + m) * 2 ** (e - 25);
+    table[h] = h & 0x8000 ? -v : v;
   }
-  const exponent = h & 0x7c00;
-  const sign = (h & 0x8000) << 16;
-  if (exponent === 0) return (sign ? -1 : 1) * (h & 0x3ff) * 5.960464477539063e-8; // subnormal: m * 2^-24
-  u[0] = exponent === 0x7c00 ? sign | 0x7f800000 | ((h & 0x3ff) << 13) : sign | (((h & 0x7fff) << 13) + 0x38000000);
-  return bits[0];
+  if (bf16) mem.bf16Table = table;
+  else mem.f16Table = table;
+  return table;
 }
 
 /**
@@ -531,4 +544,4 @@ export function geluArray(mem: JsMemory, out: number, x: number, n: number): voi
 
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = { gemm, gemm16: gemm, gemmInt8, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray }; // prettier-ignore
-export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, widen16, quantizeStrip, roundLevel, dequantize];
+export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize];
