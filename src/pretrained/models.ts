@@ -15,7 +15,7 @@ import { mapTfCheckpoint } from "./keys.js";
 import { loadWeights, type LoadWeightsOptions, type StoredTensor } from "./load-weights.js";
 import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
 import { pairInt8Tensors, parseQuantizationConfig } from "./quantization-config.js";
-import { convertWeights } from "./weight-dtypes.js";
+import { convertWeights, WEIGHT_DTYPES } from "./weight-dtypes.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
@@ -151,6 +151,9 @@ export async function loadPretrainedModel(
   ref: string | ModelFiles,
   options: PretrainedOptions = {},
 ): Promise<PretrainedModel> {
+  if (options.dtype !== undefined && options.dtype !== "auto" && !WEIGHT_DTYPES.includes(options.dtype)) {
+    throw new Error(`dtype must be "auto", ${WEIGHT_DTYPES.map((d) => `"${d}"`).join(", ")}; got ${JSON.stringify(options.dtype)}`); // prettier-ignore
+  }
   const files = await resolveModelFiles(ref);
   const config = await readConfig(files);
   const arena = checkpointArena(files);

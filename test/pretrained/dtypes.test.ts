@@ -189,3 +189,10 @@ it("fromPretrained's dtype converts on load: f16 / bf16 round every weight, int8
   const s = model.classifier!.weight.stored!;
   expect(s.dtype === "F16" && Array.from(s.bits)).toEqual(Array.from(narrow16(w, "F16")));
 });
+
+it("an unknown dtype option is refused before anything is read", async () => {
+  const options = { dtype: "int4" } as unknown as { dtype: "int8" };
+  await expect(loadPretrained(fixture("tiny-classifier"), options)).rejects.toThrow(
+    /dtype must be "auto", "f32", "f16", "bf16", "int8"; got "int4"/,
+  );
+});
