@@ -7,6 +7,7 @@
 // is no longer needed, a block runs in place when its input dies with it.
 
 import type { Executor, Program, ProgramCall, Weights } from "../model/executor.js";
+import { stepGroup } from "../model/flops.js";
 import type { Parameter } from "../model/module.js";
 import type { BlockStep, Plan, PlanStep, PlanValue } from "../model/plan.js";
 import { linear } from "../ops/linear.js";
@@ -73,14 +74,6 @@ function layoutOf(value: PlanValue, dense: boolean): Layout {
   const [N, C, H, W] = value.shape;
   if (value.shape.length === 2) return { planes: C, P: planeStride(N), vector: true };
   return { planes: N * C, P: dense ? H * W : planeStride(H * W), vector: false };
-}
-
-/** The profile label of a step's kernels (bench/ groups per-op times by these). */
-function opLabel(step: PlanStep): string {
-  if (step.module.includes("embeddings")) return "stem";
-  if (step.module.includes("downsampling_layer")) return "downsampling";
-  if (step.module.includes("hidden_states_norms")) return "backbone norms";
-  return "head"; // pooler, its LayerNorm and the classifier
 }
 
 class FastProgram implements Program {
@@ -251,7 +244,7 @@ class FastProgram implements Program {
     const outShape = this.plan.values[step.output].shape;
     const inLayout = this.layouts[step.input];
     const outLayout = this.layouts[step.output];
-    const label = opLabel(step);
+    const label = stepGroup(step); // a block's calls are labelled by part, below
 
     switch (step.kind) {
       case "conv2d": {

@@ -1,7 +1,7 @@
 // `convnext info`: what a model reference holds — architecture, parameter count, checkpoint dtypes,
 // FLOPs at the configured image size, and which files were read.
 
-import type { ConvNextConfig } from "../model/config.js";
+import { totalMacs } from "../model/flops.js";
 import { parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
 
@@ -17,27 +17,6 @@ The ConvNeXT paper's "FLOPs" are the multiply-adds (4.5 G for convnext-tiny at 2
   --model REF     a model directory, or a hub id "org/name[@revision]" (through the HF cache)
   --task TASK     base | classification | backbone (default: from config.json "architectures")`;
 
-/** Multiply-adds of one forward pass at `size` x `size` (conv and linear layers only). */
-export function countMacs(config: ConvNextConfig, size: number, withClassifier: boolean): number {
-  const { patchSize, numChannels, hiddenSizes, depths } = config;
-  let h = Math.floor(size / patchSize);
-  let w = h;
-  let macs = h * w * hiddenSizes[0] * numChannels * patchSize * patchSize; // patchify stem
-  for (let i = 0; i < depths.length; i++) {
-    const c = hiddenSizes[i];
-    if (i > 0) {
-      // downsampling_layer.1: 2x2 conv, stride 2, from the previous width
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-      macs += h * w * c * hiddenSizes[i - 1] * 4;
-    }
-    // per block: dwconv 7x7 (C), pwconv1 (C -> 4C), pwconv2 (4C -> C)
-    macs += depths[i] * h * w * (c * 49 + c * 4 * c + 4 * c * c);
-  }
-  if (withClassifier) macs += hiddenSizes[hiddenSizes.length - 1] * config.numLabels;
-  return macs;
-}
-
 function giga(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${n}`;
 }
@@ -50,7 +29,7 @@ async function run(argv: string[]): Promise<number> {
   const dtypes = new Map<string, number>();
   for (const t of checkpoint.tensors.values()) dtypes.set(t.dtype, (dtypes.get(t.dtype) ?? 0) + 1);
   const withClassifier = task === "classification" && config.numLabels > 0;
-  const macs = countMacs(config, config.imageSize, withClassifier);
+  const macs = totalMacs(model.plan([1, config.numChannels, config.imageSize, config.imageSize]));
   const commit = files.commit();
   const lines = [
     `model:          ${files.name}${commit ? ` (commit ${commit})` : ""}`,

@@ -23,6 +23,7 @@ export {
   type RunOptions,
   type Weights,
 } from "./executor.js";
+export { planMacs, stepGroup, totalMacs } from "./flops.js";
 export { classificationLoss, inferProblemType, type Labels } from "./loss.js";
 export { Module, ModuleDict, ModuleList, Parameter } from "./module.js";
 export { Conv2d, DepthwiseConv2d, LayerNorm, Linear } from "./nn.js";
