@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import convert from "../../src/cli/convert.js";
 import info from "../../src/cli/info.js";
 import { parseSafetensors } from "../../src/io/safetensors.js";
-import { parseConvNextConfig } from "../../src/model/config.js";
 import { fixture } from "../helpers/helpers.js";
 
 let out: string;
