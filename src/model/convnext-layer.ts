@@ -32,15 +32,6 @@ export class ConvNextLayer extends Module {
   }
 
   describe(plan: PlanBuilder, x: number): number {
-    return plan.block(x, {
-      dwconv: this.dwconv,
-      layernorm: this.layernorm,
-      pwconv1: this.pwconv1,
-      activation: this.activation,
-      grn: null,
-      pwconv2: this.pwconv2,
-      layerScale: this.layer_scale_parameter,
-      dropPathRate: this.dropPathRate,
-    });
+    return plan.block(x, this, { grn: null, layerScale: this.layer_scale_parameter });
   }
 }

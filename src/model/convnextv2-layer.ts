@@ -42,15 +42,6 @@ export class ConvNextV2Layer extends Module {
   }
 
   describe(plan: PlanBuilder, x: number): number {
-    return plan.block(x, {
-      dwconv: this.dwconv,
-      layernorm: this.layernorm,
-      pwconv1: this.pwconv1,
-      activation: this.activation,
-      grn: this.grn,
-      pwconv2: this.pwconv2,
-      layerScale: null,
-      dropPathRate: this.dropPathRate,
-    });
+    return plan.block(x, this, { grn: this.grn, layerScale: null });
   }
 }

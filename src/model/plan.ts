@@ -154,19 +154,18 @@ export class PlanBuilder {
   /** A ConvNeXT block; `grn` and `layerScale` are null for the generation that has none. */
   block(
     x: number,
-    parts: {
+    layer: {
       dwconv: DepthwiseConv2d;
       layernorm: LayerNorm;
       pwconv1: Linear;
       activation: string;
-      grn: { weight: Parameter; bias: Parameter } | null;
       pwconv2: Linear;
-      layerScale: Parameter | null;
       dropPathRate: number;
     },
+    extras: { grn: { weight: Parameter; bias: Parameter } | null; layerScale: Parameter | null },
   ): number {
     const shape = this.shape(x);
-    const { dwconv, layernorm, pwconv1, pwconv2 } = parts;
+    const { dwconv, layernorm, pwconv1, pwconv2 } = layer;
     const module = this.moduleOf(dwconv.weight).replace(/\.dwconv$/, "");
     const [, H, W] = [shape[1], shape[2], shape[3]];
     const same = convOutputSize(H, dwconv.kernelSize, 1, dwconv.padding) === H;
@@ -183,11 +182,11 @@ export class PlanBuilder {
       dwconv: { weight: this.name(dwconv.weight), bias: optional(dwconv.bias), kernel: dwconv.kernelSize, padding: dwconv.padding }, // prettier-ignore
       layernorm: { weight: this.name(layernorm.weight), bias: this.name(layernorm.bias), eps: layernorm.eps },
       pwconv1: { weight: this.name(pwconv1.weight), bias: optional(pwconv1.bias) },
-      activation: parts.activation,
-      grn: parts.grn ? { weight: this.name(parts.grn.weight), bias: this.name(parts.grn.bias) } : null,
+      activation: layer.activation,
+      grn: extras.grn ? { weight: this.name(extras.grn.weight), bias: this.name(extras.grn.bias) } : null,
       pwconv2: { weight: this.name(pwconv2.weight), bias: optional(pwconv2.bias) },
-      layerScale: optional(parts.layerScale),
-      dropPath: this.training ? parts.dropPathRate : 0,
+      layerScale: optional(extras.layerScale),
+      dropPath: this.training ? layer.dropPathRate : 0,
     });
     return output;
   }
