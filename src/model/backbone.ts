@@ -1,5 +1,6 @@
 // ConvNextBackbone: the embeddings and encoder, returning one channels-first-LayerNormed feature map per
 // entry of out_features (stage order). No pooler, no classifier; keys carry no `convnext.` prefix.
+// The stage-name and out_features rules: docs/REFERENCE.md §1 (ConvNextBackbone).
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";

@@ -1,5 +1,6 @@
 // ConvNextConfig / ConvNextV2Config: every field and default of transformers v4.37.2, read from a
 // config.json object and validated, so a bad file fails here with its name rather than inside a kernel.
+// Which fields matter where: docs/REFERENCE.md §1 (layer_norm_eps reaches only the pooler norm).
 
 import { isActivation } from "../ops/activations.js";
 

@@ -1,5 +1,5 @@
 // ConvNextModel: embeddings -> encoder -> global average pool -> LayerNorm (eps = config.layer_norm_eps).
-// The same class serves ConvNeXT V1 and V2; the config's model_type picks the block.
+// The same class serves ConvNeXT V1 and V2; the config's model_type picks the block (docs/REFERENCE.md §1, §4).
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";

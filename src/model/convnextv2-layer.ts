@@ -1,6 +1,7 @@
 // ConvNeXT V2 block (ConvNextV2Layer): the V1 skeleton with Global Response Normalization after the
 // activation and no layer scale:
 //   x -> dwconv 7x7 -> (NHWC) LayerNorm -> pwconv1 -> act -> GRN -> pwconv2 -> (NCHW) -> x + drop_path(.)
+// (docs/REFERENCE.md §4)
 
 import type { ConvNextConfig } from "./config.js";
 import { Module, Parameter } from "./module.js";

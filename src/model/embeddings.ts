@@ -1,5 +1,5 @@
 // ConvNextEmbeddings, the "patchify" stem: a patch_size x patch_size conv with stride patch_size,
-// then a channels-first LayerNorm (eps 1e-6, hard-coded in HF).
+// then a channels-first LayerNorm (eps 1e-6, hard-coded in HF; docs/REFERENCE.md §1).
 
 import type { ConvNextConfig } from "./config.js";
 import { Module } from "./module.js";

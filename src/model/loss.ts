@@ -1,5 +1,6 @@
 // The classification losses of ConvNextForImageClassification, chosen by problem_type as HF does:
-// regression -> MSE, single-label -> cross-entropy (ignore_index -100), multi-label -> BCE with logits.
+// regression -> MSE, single-label -> cross-entropy (ignore_index -100), multi-label -> BCE with logits
+// (docs/REFERENCE.md §1, ConvNextForImageClassification).
 
 import { logSoftmaxRow } from "../ops/softmax.js";
 import type { Tensor } from "../tensor/tensor.js";

@@ -1,6 +1,7 @@
 // The reference executor: every plan step computed with the readable kernels of src/ops, in float64
 // arithmetic stored as float32, one new tensor per step. This file is the definition of what each step, and
-// so the ConvNeXT block, computes (modeling_convnext.py line by line); the fast executors are tested against it.
+// so the ConvNeXT block, computes (modeling_convnext.py line by line, docs/REFERENCE.md §1 and §4); the fast
+// executors are tested against it.
 
 import { applyActivation, getActivation } from "../ops/activations.js";
 import { conv2d } from "../ops/conv2d.js";

@@ -1,5 +1,6 @@
 // ConvNextStage: an optional downsampling (channels-first LayerNorm + 2x2 stride-2 conv), then the blocks.
-// Downsampling exists iff in != out channels or stride > 1, so every stage but the first has one.
+// Downsampling exists iff in != out channels or stride > 1, so every stage but the first has one
+// (docs/REFERENCE.md §1).
 
 import type { ConvNextConfig } from "./config.js";
 import { ConvNextLayer } from "./convnext-layer.js";

@@ -1,5 +1,6 @@
 // Every activation name transformers' ACT2FN accepts (v4.37.2 activations.py), as scalar float64
-// functions applied in place. Negative-side GELU uses erfc to avoid the cancellation in 1 + erf(x).
+// functions applied in place (docs/REFERENCE.md §1). Negative-side GELU uses erfc to avoid the cancellation
+// in 1 + erf(x).
 
 import { erfc } from "./erf.js";
 

@@ -1,5 +1,6 @@
 // Stochastic depth. In inference it is the identity (HF: ConvNextDropPath does nothing unless training).
-// In training each sample's residual branch is kept with probability keep = 1 - rate and scaled by 1/keep.
+// In training each sample's residual branch is kept with probability keep = 1 - rate and scaled by 1/keep
+// (docs/REFERENCE.md §1).
 
 /** A small seeded PRNG (mulberry32), so training-mode runs are reproducible. */
 export function mulberry32(seed: number): () => number {

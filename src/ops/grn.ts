@@ -1,6 +1,6 @@
 // Global Response Normalization (ConvNeXT V2), on a channels-last activation:
 //   g[c] = ||x[:, c]||_2 over H, W (per sample);  n[c] = g[c] / (mean_c g + 1e-6);
-//   out = gamma * (x * n) + beta + x.
+//   out = gamma * (x * n) + beta + x.   (docs/REFERENCE.md §4: where the 1e-6 goes)
 
 /** x [N, HW, C] in place; gamma [C], beta [C]; `sumSq` is scratch of length C. */
 export function globalResponseNorm(

@@ -1,5 +1,5 @@
 // ConvNextLayerNorm in its two layouts. Both use the biased variance; the channels-first form divides by
-// sqrt(var + eps) exactly as HF writes it (REFERENCE.md §1). Sums run in float64 (JS numbers).
+// sqrt(var + eps) exactly as HF writes it (docs/REFERENCE.md §1). Sums run in float64 (JS numbers).
 
 /**
  * Normalises each row of `C` contiguous values (channels-last, F.layer_norm over the last dim).

@@ -1,5 +1,5 @@
 // ConvNextImageProcessor of transformers v4.37.2: resize (shortest edge, Pillow), centre crop below 384,
-// rescale, normalize, stack. Pure: src/pretrained reads preprocessor_config.json (fromPretrained).
+// rescale, normalize, stack (docs/REFERENCE.md §2). Pure: src/pretrained reads preprocessor_config.json.
 
 import { Tensor } from "../tensor/tensor.js";
 import type { RgbImage } from "./image.js";

@@ -1,7 +1,7 @@
 // The one place that maps checkpoint key names to module key names.
 // PyTorch checkpoints: transformers' base-model prefix rule (`convnext.` / `convnextv2.`), so a base-model
 // checkpoint loads into a task model and a task checkpoint into the base model or the backbone.
-// TensorFlow checkpoints: TF variable names and kernel layouts (section at the end).
+// TensorFlow checkpoints: TF variable names and kernel layouts (section at the end; docs/REFERENCE.md §3).
 
 import { Tensor } from "../tensor/tensor.js";
 

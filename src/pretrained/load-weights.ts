@@ -1,7 +1,8 @@
 // Strict weight loading: every parameter found with the right shape and every checkpoint tensor used,
 // or one error listing all missing, unexpected and mis-shaped keys. The only tolerated differences are
 // HF's cross-task rules: heads the model lacks are ignored, backbone norms absent from a non-backbone
-// checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised.
+// checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised
+// (docs/REFERENCE.md §1, ConvNextBackbone).
 
 import { formatShape, sameShape, type Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "../model/config.js";
