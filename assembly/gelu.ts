@@ -4,8 +4,7 @@
 // |xc| <= L = 3.88 sqrt 2, where the float32 result is exactly 0 or 1, so gelu(x) = x beyond L and -0
 // below -L. About 28 vector operations, against 75 for the exp-based Phi(-|x|) this replaced. N and D are
 // evaluated by Estrin's scheme, not Horner's: the same operations, but dependency chains of 3 multiply-adds
-// instead of 5, and GELU is bound by its chains' latency (geluArray 16.7 -> 14.8 cycles per vector; the
-// GELU GEMMs of convnext-tiny ~130 -> ~126.5 ms/img on one core). Error vs the float64 erf GELU (emulated
+// instead of 5, and GELU is bound by its chains' latency (bench/RESULTS.md). Error vs the float64 erf GELU (emulated
 // exhaustively near L by the fit script, tested in test/kernels-fast.test.ts): <= 3.1 ulp for x >= 0; for
 // x < 0, where 1/2 + erf / 2 cancels, <= 1.8e-7 |x| absolute (PyTorch's kernel computes the same sum).
 

@@ -17,8 +17,8 @@ export function linear(
 ): void {
   for (let m = 0; m < M; m++) {
     const xBase = m * K;
-    // four output features at a time (four independent float64 sums, x read once for the four): one
-    // chain of dependent adds made the classifier head (768 -> 1000) take 2 ms, more than all LayerNorms
+    // four output features at a time (four independent float64 sums, x read once for the four): one chain
+    // of dependent adds is bound by the add's latency (bench/RESULTS.md, "Why the kernels look as they do")
     let n = 0;
     for (; n + 4 <= N; n += 4) {
       const w0 = n * K;

@@ -16,7 +16,7 @@ export interface JsMemory {
  * GELU in float64 as PyTorch writes it, x * (1/2 + erf(x / sqrt 2) / 2), with the rational erf of
  * assembly/gelu.ts (the fit's coefficients before rounding to float32: relative error 2.5e-8 of erf / 2,
  * tools/fit-gelu.py); beyond |x| = 3.88 sqrt 2 erf rounds to +-1 in float32. Half the operations of the
- * exp-based Phi(-|x|) it replaced (pwconv1+GELU 8% faster); error bounds in test/kernels-fast.test.ts.
+ * exp-based Phi(-|x|) it replaced; error bounds in test/backend/kernels-fast.test.ts.
  */
 export function geluScalar(x: number, k: KernelConstants): number {
   if (!(Math.abs(x) <= k.GELU_LIMIT)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
@@ -133,8 +133,8 @@ export function gemm(
         }
       }
     }
-    // GELU in its own pass over the rows just written: pwconv1+GELU ran 6% faster than with the GELU of
-    // each output in the tile epilogue (16 inlined copies there)
+    // GELU in its own pass over the rows just written, not in the tile epilogue (16 inlined copies there
+    // were slower: bench/RESULTS.md)
     if (gelu) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i], mem.k);
   }
 }
@@ -172,7 +172,7 @@ export function gemmStore(
 /**
  * See assembly/dwconv.ts (no scratch needed here: borders are clipped per output row). For 7x7, each
  * kernel row is one pass over the output row with its 7 weights and a sliding window of 7 inputs in
- * locals: 1 input load and 1 output update per 7 products, instead of 7 and 7 (3.5 times faster).
+ * locals: 1 input load and 1 output update per 7 products, instead of 7 and 7.
  */
 export function dwconv(
   mem: JsMemory,
