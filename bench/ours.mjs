@@ -1,13 +1,7 @@
 // One measurement of this engine (run in its own process so peak RSS and threads belong to it alone):
 //   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS   -> one JSON line on stdout
 import { readFileSync } from "node:fs";
-import {
-  configureBackend,
-  ConvNextForImageClassification,
-  getBackend,
-  Tensor,
-  wasmRelaxedSimd,
-} from "../dist/index.js";
+import { configureBackend, ConvNextForImageClassification, Tensor, wasmRelaxedSimd } from "../dist/index.js";
 import { flopsPerImage } from "./flops.mjs";
 import { benchInput, summarize } from "./timing.mjs";
 
@@ -33,18 +27,18 @@ for (let r = 0; r < runs; r++) {
   model.forward(x);
   times.push((performance.now() - t) / batch);
 }
-// one more pass with per-op timers (kept out of the timed runs)
-const b = getBackend();
-let breakdown = {};
-if (b) {
-  b.profile = new Map();
+// one more pass with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one
+const plan = model.plan(x.shape);
+const program = model.program(model.executorFor(plan), plan);
+const perOp = new Map();
+program.setInput(x);
+for (const call of program.calls) {
   const t = performance.now();
-  model.forward(x);
-  const total = performance.now() - t;
-  b.profile.set("head", total - [...b.profile.values()].reduce((a, v) => a + v, 0));
-  breakdown = Object.fromEntries([...b.profile].map(([k, v]) => [k, v / batch]));
-  b.profile = null;
+  call.run({ random: Math.random });
+  perOp.set(call.op, (perOp.get(call.op) ?? 0) + performance.now() - t);
 }
+program.outputs();
+const breakdown = Object.fromEntries([...perOp].map(([k, v]) => [k, v / batch]));
 const { total: flops, ops } = flopsPerImage(config, size);
 const s = summarize(times);
 console.log(
