@@ -2,6 +2,7 @@
 // config.json object and validated, so a bad file fails here with its name rather than inside a kernel.
 
 import { isActivation } from "../ops/activations.js";
+import type { TimmOptions } from "./timm-options.js";
 
 export type ModelType = "convnext" | "convnextv2";
 export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
@@ -31,6 +32,8 @@ export interface ConvNextConfig {
   outputHiddenStates: boolean;
   /** The config.json object as read, for round-tripping fields this engine does not use. */
   raw: Record<string, unknown>;
+  /** timm's options beyond this config (a model from a timm checkpoint), or null: HF's architecture. */
+  timm: TimmOptions | null;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +132,7 @@ export function parseConvNextConfig(json: unknown, source = "config.json"): Conv
     problemType: problemType as ProblemType | null,
     outputHiddenStates: get("output_hidden_states", false, (v) => typeof v === "boolean", "a boolean"),
     raw,
+    timm: null,
   };
 }
 
