@@ -11,7 +11,7 @@ import { parseConvNextConfig, type ConvNextConfig } from "../model/config.js";
 import type { ExecutorChoice } from "../model/pretrained-model.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { mapTfCheckpoint, mapTimmCheckpoint } from "./keys.js";
+import { mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
 import { loadWeights, type LoadWeightsOptions } from "./load-weights.js";
 import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
 import { isTimmConfig, parseTimmConfig, timmOutFeatures } from "./timm-config.js";
@@ -122,7 +122,10 @@ export async function loadPretrainedModel(
   const checkpoint = await readCheckpoint(files);
   const task = options.outIndices ? "backbone" : (options.task ?? taskFromConfig(config));
   const model = createModel(config, task);
+  const timm = checkpoint.layout === "pt" ? config.timm : null;
+  const fileKeys = timm ? new Map([...checkpoint.tensors.keys()].map((k) => [timmToModelKey(k, timm, tree.basePrefix(config)), k])) : undefined; // prettier-ignore
   loadWeights(model, checkpointTensors(checkpoint, config), {
+    fileKeys,
     ...options,
     source: options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", "),
   });
