@@ -47,7 +47,7 @@ describe("loading timm checkpoints", () => {
   const dir = fixture("timm-convnext-tiny-custom");
   const read = (file: string) => new Uint8Array(readFileSync(`${dir}/${file}`));
   const config = JSON.parse(readFileSync(`${dir}/config.json`, "utf8"));
-  const files = (over: Record<string, unknown> = {}, weights = read("model.safetensors")) =>
+  const files = (over: Record<string, unknown> = {}, weights: Uint8Array = read("model.safetensors")) =>
     memoryFiles("timm-mem", {
       "config.json": new TextEncoder().encode(JSON.stringify({ ...config, ...over })),
       "model.safetensors": weights,
