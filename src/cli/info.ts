@@ -2,13 +2,18 @@
 // FLOPs at the configured image size, and which files were read.
 
 import type { ConvNextConfig } from "../model/config.js";
+import { planMacs } from "../model/macs.js";
+import { createModel } from "../pretrained/models.js";
+import { hfBlockers } from "../pretrained/timm-config.js";
 import { parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
 
 const help = `usage: convnext info --model REF [--task TASK]
 
 Prints the architecture, parameter count, checkpoint dtype(s), FLOPs for one image at the configured
-size (config.json image_size, default 224), the checkpoint format and the files used.
+size (config.json image_size, default 224; a timm checkpoint's pretrained_cfg input_size), the
+checkpoint format and the files used; for a timm checkpoint also its options and whether transformers
+can express it.
 
 FLOPs convention: 2 x multiply-adds of the convolutions and linear layers (stem, downsampling, depthwise
 and pointwise convs, classifier), batch 1; norms, activations, GRN, biases and pooling are not counted.
@@ -17,25 +22,10 @@ The ConvNeXT paper's "FLOPs" are the multiply-adds (4.5 G for convnext-tiny at 2
   --model REF     a model directory, or a hub id "org/name[@revision]" (through the HF cache)
   --task TASK     base | classification | backbone (default: from config.json "architectures")`;
 
-/** Multiply-adds of one forward pass at `size` x `size` (conv and linear layers only). */
-export function countMacs(config: ConvNextConfig, size: number, withClassifier: boolean): number {
-  const { patchSize, numChannels, hiddenSizes, depths } = config;
-  let h = Math.floor(size / patchSize);
-  let w = h;
-  let macs = h * w * hiddenSizes[0] * numChannels * patchSize * patchSize; // patchify stem
-  for (let i = 0; i < depths.length; i++) {
-    const c = hiddenSizes[i];
-    if (i > 0) {
-      // downsampling_layer.1: 2x2 conv, stride 2, from the previous width
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-      macs += h * w * c * hiddenSizes[i - 1] * 4;
-    }
-    // per block: dwconv 7x7 (C), pwconv1 (C -> 4C), pwconv2 (4C -> C)
-    macs += depths[i] * h * w * (c * 49 + c * 4 * c + 4 * c * c);
-  }
-  if (withClassifier) macs += hiddenSizes[hiddenSizes.length - 1] * config.numLabels;
-  return macs;
+/** Multiply-adds of one forward pass at `size` x `size` (conv and linear layers only), read off the model's plan. */
+export function countMacs(config: ConvNextConfig, size: number, withClassifier: boolean, width = size): number {
+  const model = createModel(config, withClassifier ? "classification" : "base");
+  return planMacs(model.plan([1, config.numChannels, size, width]));
 }
 
 function giga(n: number): string {
@@ -50,16 +40,20 @@ async function run(argv: string[]): Promise<number> {
   const dtypes = new Map<string, number>();
   for (const t of checkpoint.tensors.values()) dtypes.set(t.dtype, (dtypes.get(t.dtype) ?? 0) + 1);
   const withClassifier = task === "classification" && config.numLabels > 0;
-  const macs = countMacs(config, config.imageSize, withClassifier);
+  // a timm model's size is its pretrained_cfg input_size (maybe not square)
+  const inputSize = (config.timm ? (config.raw.pretrained_cfg as { input_size?: number[] } | undefined)?.input_size : null) ?? []; // prettier-ignore
+  const [height, width] = inputSize.length === 3 ? [inputSize[1], inputSize[2]] : [config.imageSize, config.imageSize];
+  const macs = countMacs(config, height, withClassifier, width);
   const commit = files.commit();
   const lines = [
     `model:          ${files.name}${commit ? ` (commit ${commit})` : ""}`,
-    `architecture:   ${model.constructor.name} (model_type ${config.modelType}; config.json: ${config.architectures?.join(", ") ?? "-"})`,
+    `architecture:   ${model.constructor.name} (model_type ${config.modelType}; config.json: ${config.architectures?.join(", ") ?? (config.timm ? `timm ${config.timm.architecture}` : "-")})`,
     `stages:         hidden_sizes [${config.hiddenSizes.join(", ")}], depths [${config.depths.join(", ")}], patch_size ${config.patchSize}`,
     ...(withClassifier ? [`labels:         ${config.numLabels}`] : []),
     `parameters:     ${params.toLocaleString("en-US")} (${giga(params)})`,
     `dtype:          ${[...dtypes].map(([d, n]) => `${d} (${n} tensors)`).join(", ")} in the checkpoint; computed in float32`,
-    `image size:     ${config.imageSize} x ${config.imageSize}`,
+    ...(config.timm ? timmLines(config) : []),
+    `image size:     ${height} x ${width}`,
     `FLOPs:          ${giga(2 * macs)}FLOPs (= 2 x ${giga(macs)}MACs; convs and linears only, batch 1)`,
     `format:         ${checkpoint.format}${checkpoint.layout === "tf" ? " (TensorFlow names, mapped to PyTorch)" : ""}`,
     `files:          ${files.describe("config.json")}`,
@@ -67,6 +61,28 @@ async function run(argv: string[]): Promise<number> {
   ];
   console.log(lines.join("\n"));
   return 0;
+}
+
+/** What a timm checkpoint is beyond HF's config, and whether `convnext convert` can write it as HF. */
+function timmLines(config: ConvNextConfig): string[] {
+  const t = config.timm!;
+  const options = [
+    `stem ${t.stemType}`,
+    `kernel_sizes [${t.kernelSizes.join(", ")}]`,
+    `norm ${t.normLayer} (eps ${t.normEps})`,
+    `act ${config.hiddenAct}`,
+    ...(t.convMlp ? ["conv_mlp"] : []),
+    ...(t.convBias ? [] : ["conv_bias=False"]),
+    ...(config.modelType === "convnextv2" ? ["GRN"] : []),
+    config.layerScaleInitValue > 0 ? "layer scale" : "no layer scale",
+    ...(t.headNormFirst ? ["head_norm_first"] : []),
+    ...(t.headHiddenSize ? [`head_hidden_size ${t.headHiddenSize}`] : []),
+  ];
+  const blockers = hfBlockers(config);
+  return [
+    `timm:           ${t.architecture}: ${options.join(", ")}`,
+    `as HF:          ${blockers.length ? `no (${blockers.join("; ")})` : "yes (convnext convert writes it in transformers' format)"}`,
+  ];
 }
 
 const command: Command = { help, run };

@@ -108,14 +108,7 @@ export interface LinearStep {
   readonly bias: string | null; // [out]
 }
 
-export type PlanStep =
-  | Conv2dStep
-  | LayerNormStep
-  | ScaleNormStep
-  | ActivationStep
-  | BlockStep
-  | PoolStep
-  | LinearStep;
+export type PlanStep = Conv2dStep | LayerNormStep | ScaleNormStep | ActivationStep | BlockStep | PoolStep | LinearStep;
 
 export interface Plan {
   readonly values: readonly PlanValue[];

@@ -143,7 +143,12 @@ export class TimmImageProcessor {
   preprocess(images: ImageInput | ImageInput[], options: PreprocessOptions = {}): { pixelValues: Tensor } {
     const list = Array.isArray(images) ? images : [images];
     if (list.length === 0) throw new Error("timm preprocessing: no images");
-    return { pixelValues: this.stack(list.map((img, i) => this.prepare(img, `image ${i}`)), options) };
+    return {
+      pixelValues: this.stack(
+        list.map((img, i) => this.prepare(img, `image ${i}`)),
+        options,
+      ),
+    };
   }
 
   /** ToTensor + Normalize + stack of prepared images (all input_size after the crop). */

@@ -5,6 +5,7 @@
 
 import { ConfigError, type ConvNextConfig } from "../model/config.js";
 import type { NormLayer, StemType, TimmOptions } from "../model/timm-options.js";
+import type { TimmDataConfig } from "../preprocess/timm-transform.js";
 
 /** The arguments of a registered model function (timm's `model_args` dicts, per architecture). */
 interface TimmArgs {
@@ -101,7 +102,9 @@ const KNOWN_ARGS = new Set([
 
 /** A timm config.json: it names a timm `architecture` (HF configs have `model_type` instead). */
 export function isTimmConfig(json: unknown): boolean {
-  return typeof json === "object" && json !== null && typeof (json as Record<string, unknown>).architecture === "string";
+  return (
+    typeof json === "object" && json !== null && typeof (json as Record<string, unknown>).architecture === "string"
+  );
 }
 
 /** timm's make_divisible(v, 8): the nearest multiple of 8, not below 8 nor below 90% of v. */
@@ -144,7 +147,11 @@ export function parseTimmConfig(json: unknown, source = "config.json"): TimmConf
   // create_model: the registered arguments, overridden by model_args; num_classes / in_chans / global_pool
   // default from pretrained_cfg (_builder._update_default_model_kwargs).
   const args: Record<string, unknown> = { ...registered, ...modelArgs };
-  if (args.num_classes === undefined && typeof pretrainedCfg.num_classes === "number" && pretrainedCfg.num_classes >= 0) {
+  if (
+    args.num_classes === undefined &&
+    typeof pretrainedCfg.num_classes === "number" &&
+    pretrainedCfg.num_classes >= 0
+  ) {
     args.num_classes = pretrainedCfg.num_classes;
   }
   const inputSize = pretrainedCfg.input_size;
@@ -278,4 +285,80 @@ export function timmOutFeatures(config: ConvNextConfig, outIndices: readonly num
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Why transformers' ConvNextConfig cannot express a timm model (TIMM.md §2): one entry per option, empty when
+ * `convnext convert` can write it as an HF checkpoint computing the same function.
+ */
+export function hfBlockers(config: ConvNextConfig): string[] {
+  const t = config.timm;
+  if (!t) return [];
+  const out: string[] = [];
+  if (t.stemType !== "patch") out.push(`stem_type "${t.stemType}" (HF has only the patch stem)`);
+  if (t.stageStrides[0] !== 1) out.push(`patch_size ${config.patchSize} (timm downsamples stage 0; HF never does)`);
+  if (t.kernelSizes.some((k) => k !== 7)) out.push(`kernel_sizes [${t.kernelSizes.join(", ")}] (HF: 7)`);
+  if (!t.convBias) out.push("conv_bias=False (HF convs always have a bias)");
+  if (t.normLayer !== "layernorm") out.push(`norm_layer ${t.normLayer} (HF: LayerNorm)`);
+  if (t.normEps !== 1e-6) out.push(`norm_eps ${t.normEps} (HF hard-codes 1e-6 in the stem, downsampling and blocks)`);
+  if (t.headNormFirst) out.push("head_norm_first (HF pools, then norms)");
+  if (t.headHiddenSize) out.push(`head_hidden_size ${t.headHiddenSize} (HF's head is one Linear)`);
+  if (config.modelType === "convnextv2" && config.layerScaleInitValue > 0) out.push("GRN with layer scale (HF's V2 block has no layer scale)"); // prettier-ignore
+  return out;
+}
+
+/** The HF config.json of a timm model HF can express (see hfBlockers), as save_pretrained would write it. */
+export function hfConfigJson(config: ConvNextConfig): Record<string, unknown> {
+  const v2 = config.modelType === "convnextv2";
+  return {
+    architectures: [v2 ? "ConvNextV2ForImageClassification" : "ConvNextForImageClassification"],
+    model_type: config.modelType,
+    num_channels: config.numChannels,
+    patch_size: config.patchSize,
+    num_stages: config.numStages,
+    hidden_sizes: config.hiddenSizes,
+    depths: config.depths,
+    hidden_act: config.hiddenAct,
+    layer_norm_eps: config.layerNormEps,
+    ...(v2 ? {} : { layer_scale_init_value: config.layerScaleInitValue }),
+    drop_path_rate: 0,
+    image_size: config.imageSize,
+    initializer_range: config.initializerRange,
+    id2label: Object.fromEntries(Object.entries(config.id2label).map(([i, l]) => [String(i), l])),
+    label2id: config.label2id,
+    torch_dtype: "float32",
+    transformers_version: "4.37.2",
+  };
+}
+
+/**
+ * The closest preprocessor_config.json (ConvNextImageProcessor) to a timm eval transform, and where the two still
+ * differ (TIMM.md §4): HF resizes the short side to int(S / crop_pct) and centre-crops S x S below 384 (timm's
+ * "center" mode, but HF floors the crop offset where timm rounds half to even), and warps to S x S from 384 on
+ * (timm's "squash" mode at crop_pct 1).
+ */
+export function hfPreprocessorJson(data: TimmDataConfig): { json: Record<string, unknown>; differences: string[] } {
+  const [, H, W] = data.inputSize;
+  const differences: string[] = [];
+  if (H !== W) differences.push(`input_size ${H}x${W} is not square (HF crops squares only)`);
+  if (H >= 384 && !(data.cropMode === "squash" && data.cropPct === 1)) {
+    differences.push(`at ${H} HF warps the image to ${H}x${H} without cropping; timm uses crop_mode ${data.cropMode}, crop_pct ${data.cropPct}`); // prettier-ignore
+  } else if (H < 384 && data.cropMode !== "center") {
+    differences.push(`crop_mode "${data.cropMode}" has no HF equivalent (HF resizes the short side and centre-crops)`);
+  } else if (H < 384) {
+    differences.push("where (resized size - crop) is odd, timm's crop offset rounds half to even and HF's floors: a one-pixel shift"); // prettier-ignore
+  }
+  const json = {
+    crop_pct: data.cropPct,
+    do_normalize: true,
+    do_rescale: true,
+    do_resize: true,
+    image_mean: data.mean,
+    image_processor_type: "ConvNextImageProcessor",
+    image_std: data.std,
+    resample: data.interpolation,
+    rescale_factor: 1 / 255,
+    size: { shortest_edge: H },
+  };
+  return { json, differences };
 }

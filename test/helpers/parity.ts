@@ -35,7 +35,11 @@ export function timmOutIndices(name: string): number[] | null {
 }
 
 /** logits, features, pre_logits of the classifier and, when the fixture has them, the features_only maps. */
-export async function runTimmFixture(name: string, dir: string | ModelFiles = fixture(name)): Promise<Map<string, Tensor>> { // prettier-ignore
+export async function runTimmFixture(
+  name: string,
+  dir: string | ModelFiles = fixture(name),
+): Promise<Map<string, Tensor>> {
+  // prettier-ignore
   const pixelValues = readTensors(fixture(name, "expected.safetensors")).get("pixel_values")!;
   const out = (await loadPretrained(dir)).forwardNamed(pixelValues);
   const outIndices = timmOutIndices(name);

@@ -6,7 +6,12 @@ import { loadImage, loadImageProcessor, TimmImageProcessor } from "../../src/ind
 import { centerCropOrPad, resolveDataConfig, roundHalfEven } from "../../src/preprocess/timm-transform.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
 
-const FIXTURES = ["timm-convnext-tiny-custom", "timm-convnext-convmlp", "timm-convnextv2-grn", "timm-convnext-features"];
+const FIXTURES = [
+  "timm-convnext-tiny-custom",
+  "timm-convnext-convmlp",
+  "timm-convnextv2-grn",
+  "timm-convnext-features",
+];
 
 describe.each(FIXTURES)("%s", (name) => {
   const recipe = JSON.parse(readFileSync(fixture(name, "fixture.json"), "utf8"));

@@ -1,7 +1,15 @@
 // timm checkpoints: every output of every timm fixture (the real timm's logits, forward_features, pre_logits and
 // features_only maps) within max|a - e| <= 1e-5 + 1e-5 max|e|, on every backend; and the loading rules.
 import { afterAll, describe, expect, it } from "vitest";
-import { configureBackend, disposeBackends, getExecutor, loadPretrained, memoryFiles, Tensor, WeightsError } from "../../src/index.js";
+import {
+  configureBackend,
+  disposeBackends,
+  getExecutor,
+  loadPretrained,
+  memoryFiles,
+  Tensor,
+  WeightsError,
+} from "../../src/index.js";
 import type { ConvNextPreTrainedModel } from "../../src/model/pretrained-model.js";
 import { expectParity, runTimmFixture, TIMM_FIXTURES } from "../helpers/parity.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
@@ -109,7 +117,9 @@ describe("loading timm checkpoints", () => {
   it("out_indices: timm's stage numbers (negative from the end), in order", async () => {
     const model = await loadPretrained(dir, { outIndices: [-1], onWarning: () => {} });
     expect(model.config.outFeatures).toEqual(["stage4"]);
-    await expect(loadPretrained(dir, { outIndices: [4] })).rejects.toThrow(/out_indices \[4\] out of range for 4 stages/);
+    await expect(loadPretrained(dir, { outIndices: [4] })).rejects.toThrow(
+      /out_indices \[4\] out of range for 4 stages/,
+    );
     await expect(loadPretrained(dir, { outIndices: [2, 0] })).rejects.toThrow(/distinct and in stage order/);
   });
 });
