@@ -56,6 +56,14 @@ describe("convnext forward on timm checkpoints", () => {
     },
   );
 
+  it("on an HF checkpoint --out-indices are the backbone's (0 = the stem), with its norms", async () => {
+    const name = "backbone-stem-s2-s4"; // made with out_features [stem, stage2, stage4]
+    const out = join(tmp, "hf-maps.safetensors");
+    const r = await run(forward, "--model", fixture(name), "--input", fixture(name, "expected.safetensors"), "--output", out, "--out-indices", "0,2,4"); // prettier-ignore
+    expect(r.code).toBe(0);
+    expectParity(name, readTensors(out), (k) => k.startsWith("feature_maps."));
+  });
+
   it("--out-indices must be integers and cannot be combined with another task", async () => {
     const args = ["--model", fixture("timm-convnext-features"), "--input", "x", "--output", join(tmp, "never")];
     await expect(forward.run([...args, "--out-indices", "0,a"])).rejects.toThrow(/--out-indices must be comma-separated integers/); // prettier-ignore
