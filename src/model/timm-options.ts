@@ -1,4 +1,4 @@
-// What timm's ConvNeXt builds beyond transformers' ConvNextConfig (TIMM.md §2), as explicit options on the
+// What timm's ConvNeXt builds beyond transformers' ConvNextConfig (docs/TIMM-REFERENCE.md §2), as explicit options on the
 // same module tree: a config read from an HF config.json has `timm: null` (HF's architecture exactly);
 // src/pretrained/timm-config.ts fills these from a timm config.json (architecture name + model_args).
 

@@ -1,7 +1,7 @@
 // timm's eval preprocessing (v1.0.28 data/config.py resolve_data_config + transforms_factory.py
 // transforms_imagenet_eval, torchvision 0.14 on PIL images) on the Pillow-exact resize: what
 // `create_transform(**resolve_data_config(model=model))` does to an image. Where it differs from HF's processor
-// (TIMM.md §4): crops round half to even; a non-square input_size resizes with bilinear whatever
+// (docs/TIMM-REFERENCE.md §4): crops round half to even; a non-square input_size resizes with bilinear whatever
 // `interpolation` says; crop modes "squash" and "border"; no EXIF orientation (timm's loaders only convert("RGB")).
 
 import { Tensor } from "../tensor/tensor.js";

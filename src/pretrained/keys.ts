@@ -1,7 +1,7 @@
 // The one place that maps checkpoint key names to module key names.
 // PyTorch checkpoints: transformers' base-model prefix rule (`convnext.` / `convnextv2.`), so a base-model
 // checkpoint loads into a task model and a task checkpoint into the base model or the backbone.
-// timm checkpoints: timm's state_dict names and shapes (TIMM.md §1, and the options of §2).
+// timm checkpoints: timm's state_dict names and shapes (docs/TIMM-REFERENCE.md §1, and the options of §2).
 // TensorFlow checkpoints: TF variable names and kernel layouts (section at the end).
 
 import type { TimmOptions } from "../model/timm-options.js";

@@ -288,7 +288,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Why transformers' ConvNextConfig cannot express a timm model (TIMM.md §2): one entry per option, empty when
+ * Why transformers' ConvNextConfig cannot express a timm model (docs/TIMM-REFERENCE.md §2): one entry per option, empty when
  * `convnext convert` can write it as an HF checkpoint computing the same function.
  */
 export function hfBlockers(config: ConvNextConfig): string[] {
@@ -333,7 +333,7 @@ export function hfConfigJson(config: ConvNextConfig): Record<string, unknown> {
 
 /**
  * The closest preprocessor_config.json (ConvNextImageProcessor) to a timm eval transform, and where the two still
- * differ (TIMM.md §4): HF resizes the short side to int(S / crop_pct) and centre-crops S x S below 384 (timm's
+ * differ (docs/TIMM-REFERENCE.md §4): HF resizes the short side to int(S / crop_pct) and centre-crops S x S below 384 (timm's
  * "center" mode, but HF floors the crop offset where timm rounds half to even), and warps to S x S from 384 on
  * (timm's "squash" mode at crop_pct 1).
  */

@@ -9,7 +9,25 @@ import { fixture } from "../helpers/helpers.js";
 
 const REGISTRY = JSON.parse(readFileSync(fixture("timm-registry.json"), "utf8")) as {
   models: Record<string, Array<[string, number[]]>>;
+  variants: Record<string, { architecture: string; model_args: object; keys: Array<[string, number[]]> }>;
 };
+
+/** Builds `architecture` with `modelArgs` and checks its parameters against timm's list, one to one. */
+function expectTimmParameters(architecture: string, modelArgs: object, timmKeys: Array<[string, number[]]>) {
+  const { config } = parseTimmConfig({ architecture, num_classes: 1000, model_args: modelArgs }, architecture);
+  const model = createModel(config, "classification");
+  const params = new Map(model.namedParameters().map(([k, p]) => [k, p.shape]));
+  const used = new Set<string>();
+  for (const [key, shape] of timmKeys) {
+    const name = timmToModelKey(key, config.timm!, basePrefix(config));
+    const want = params.get(name);
+    expect(want, `${key} -> ${name}`).toBeDefined();
+    const hfShape = /\.pwconv[12]\.weight$/.test(name) && shape.length === 4 ? shape.slice(0, 2) : /\.grn\./.test(name) ? [1, 1, 1, ...shape] : shape; // prettier-ignore
+    expect(want, key).toEqual(hfShape);
+    used.add(name);
+  }
+  expect([...params.keys()].filter((k) => !used.has(k))).toEqual([]);
+}
 
 describe("timm's registry", () => {
   it("lists the same architectures as ours", () => {
@@ -17,18 +35,11 @@ describe("timm's registry", () => {
   });
 
   it.each(Object.keys(REGISTRY.models))("%s", (architecture) => {
-    const { config } = parseTimmConfig({ architecture, num_classes: 1000 }, architecture);
-    const model = createModel(config, "classification");
-    const params = new Map(model.namedParameters().map(([k, p]) => [k, p.shape]));
-    const used = new Set<string>();
-    for (const [key, shape] of REGISTRY.models[architecture]) {
-      const name = timmToModelKey(key, config.timm!, basePrefix(config));
-      const want = params.get(name);
-      expect(want, `${key} -> ${name}`).toBeDefined();
-      const hfShape = /\.pwconv[12]\.weight$/.test(name) && shape.length === 4 ? shape.slice(0, 2) : /\.grn\./.test(name) ? [1, 1, 1, ...shape] : shape; // prettier-ignore
-      expect(want, key).toEqual(hfShape);
-      used.add(name);
-    }
-    expect([...params.keys()].filter((k) => !used.has(k))).toEqual([]);
+    expectTimmParameters(architecture, {}, REGISTRY.models[architecture]);
+  });
+
+  it.each(Object.keys(REGISTRY.variants))("%s", (label) => {
+    const v = REGISTRY.variants[label];
+    expectTimmParameters(v.architecture, v.model_args, v.keys);
   });
 });
