@@ -1,5 +1,6 @@
 // timm's eval preprocessing against the real timm (v1.0.28, torchvision 0.14, Pillow 9.4): every fixture image,
 // the uint8 crop byte for byte and pixel_values within 1e-6 (center, squash, border and non-square modes).
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadImage, loadImageProcessor, TimmImageProcessor } from "../../src/index.js";
@@ -56,5 +57,37 @@ describe("timm transform details", () => {
     expect(Array.from(out.data.subarray(0, 6))).toEqual([9, 8, 7, 9, 8, 7]);
     expect(Array.from(out.data.subarray(6, 12))).toEqual([1, 1, 1, 2, 2, 2]);
     expect(Array.from(out.data.subarray(12))).toEqual([9, 8, 7, 9, 8, 7, 9, 8, 7, 9, 8, 7]);
+  });
+});
+
+// The 40 real photos of preprocess-photos under five more configs, made with the real timm (tools/timm_preprocess.py):
+// the uint8 crop and pixel_values must hash identically (bit-exact), and what timm refuses is refused.
+const MORE = JSON.parse(readFileSync(fixture("timm-preprocess", "index.json"), "utf8")) as {
+  configs: Record<
+    string,
+    {
+      pretrained_cfg: Record<string, unknown>;
+      images: Array<{ path: string; uint8_sha256?: string; uint8_shape?: number[]; pixel_values_sha256?: string; error?: string }>; // prettier-ignore
+    }
+  >;
+};
+const sha = (b: ArrayBufferView) =>
+  createHash("sha256")
+    .update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+    .digest("hex");
+
+describe.each(Object.keys(MORE.configs))("timm transform %s on 40 real photos", (name) => {
+  const { pretrained_cfg: cfg, images } = MORE.configs[name];
+  const processor = TimmImageProcessor.fromPretrainedCfg(cfg);
+  it.each(images.map((i) => [i.path, i] as const))("%s", async (path, e) => {
+    const image = await loadImage(fixture("images", path), { exifTranspose: false });
+    if (e.error) {
+      expect(() => processor.prepare(image)).toThrow(/resizes to/);
+      return;
+    }
+    const prepared = processor.prepare(image, path);
+    expect([prepared.height, prepared.width, 3]).toEqual(e.uint8_shape);
+    expect(sha(prepared.data)).toBe(e.uint8_sha256);
+    expect(sha(processor.stack([prepared]).data)).toBe(e.pixel_values_sha256);
   });
 });
