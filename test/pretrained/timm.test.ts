@@ -12,7 +12,9 @@ import {
 } from "../../src/index.js";
 import type { ConvNextPreTrainedModel } from "../../src/model/pretrained-model.js";
 import { expectParity, runTimmFixture, TIMM_FIXTURES } from "../helpers/parity.js";
-import { fixture, readTensors } from "../helpers/helpers.js";
+import { fixture, randomArray, readTensors, relativeToMax } from "../helpers/helpers.js";
+import { createModel, parseTimmConfig, referenceExecutor } from "../../src/index.js";
+import { mulberry32 } from "../../src/ops/drop-path.js";
 import { readFileSync } from "node:fs";
 
 const CONFIGS = [
@@ -121,5 +123,44 @@ describe("loading timm checkpoints", () => {
       /out_indices \[4\] out of range for 4 stages/,
     );
     await expect(loadPretrained(dir, { outIndices: [2, 0] })).rejects.toThrow(/distinct and in stage order/);
+  });
+});
+
+describe("timm options on the fast executors vs the reference executor (random weights, odd sizes, batch 3)", () => {
+  // combinations no fast-path fixture has: GRN with layer scale, the overlap_act stem's GELU step, conv_mlp with
+  // a hidden head layer and head_norm_first's norm on a map
+  const CASES: Array<[string, Record<string, unknown>, number[]]> = [
+    ["convnextv2_atto", { depths: [1, 1, 2, 1], dims: [8, 16, 24, 40], ls_init_value: 1e-6 }, [3, 3, 67, 45]],
+    ["convnext_zepto_rms_ols", { depths: [1, 1, 1, 1], dims: [8, 16, 24, 32], norm_layer: "layernorm" }, [3, 3, 61, 70]], // prettier-ignore
+    ["convnext_atto", { depths: [1, 1, 1, 1], dims: [16, 24, 32, 48], head_hidden_size: 20, kernel_sizes: [3, 5, 7, 9] }, [3, 3, 97, 33]], // prettier-ignore
+    ["convnext_tiny_hnf", { depths: [1, 1, 1, 1], dims: [8, 16, 24, 32], stem_type: "overlap", conv_bias: false }, [3, 3, 40, 56]], // prettier-ignore
+  ];
+  it.each(CASES)("%s %j", async (architecture, modelArgs, shape) => {
+    const { config } = parseTimmConfig({ architecture, num_classes: 7, model_args: modelArgs });
+    const model = createModel(config, "classification");
+    const random = mulberry32(3);
+    for (const [name, p] of model.namedParameters()) {
+      const b = p.shape.length > 1 ? Math.sqrt(3 / (p.size / p.shape[0])) : 0.1;
+      p.data = Float32Array.from({ length: p.size }, () => (/layernorm|downsampling_layer\.0/.test(name) && p.shape.length === 1 && name.endsWith("weight") ? 1 : 0) + b * (2 * random() - 1)); // prettier-ignore
+    }
+    const pixels = new Tensor(
+      randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        5,
+        -2,
+        2,
+      ),
+      shape,
+    );
+    const expected = model.forwardNamed(pixels, { executor: referenceExecutor });
+    for (const backend of ["js", "wasm"] as const) {
+      configureBackend({ backend, threads: 2 });
+      const executor = getExecutor();
+      expect(executor.unsupported(model.plan(shape))).toBeNull();
+      const got = model.forwardNamed(pixels, { executor });
+      for (const key of ["logits", "features", "pre_logits"]) {
+        expect(relativeToMax(got.get(key)!.data, expected.get(key)!.data), `${backend} ${key}`).toBeLessThan(2e-5);
+      }
+    }
   });
 });
