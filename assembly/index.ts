@@ -7,5 +7,6 @@ export { dwconv } from "./dwconv";
 export { layerNormCF } from "./layernorm";
 export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
+export { im2col } from "./im2col";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";

@@ -5,7 +5,8 @@ import { resolveModel } from "./node/hub.js";
 import type { ModelFiles } from "./pretrained/model-files.js";
 import { ConvNextForImageClassification } from "./pretrained/models.js";
 import { softmax, topK } from "./ops/softmax.js";
-import { ConvNextImageProcessor } from "./pretrained/image-processor.js";
+import { loadImageProcessor, type ImageProcessor } from "./pretrained/image-processor.js";
+import { TimmImageProcessor } from "./preprocess/timm-transform.js";
 import type { ImageInput } from "./preprocess/image-input.js";
 import type { RgbImage } from "./preprocess/image.js";
 import { loadImage } from "./node/load-image.js";
@@ -30,7 +31,7 @@ export interface ClassifyOptions {
   topK?: number;
   /** Images per forward pass (default 8). */
   batchSize?: number;
-  /** Apply EXIF orientation to files (default true, like HF pipelines). */
+  /** Apply EXIF orientation to files (default: true like HF pipelines; false for timm models, like timm). */
   exifTranspose?: boolean;
   maxPixels?: number;
   /** Called after each batch with the number of images done. */
@@ -41,16 +42,19 @@ export interface ClassifyOptions {
 export class ImageClassifier {
   constructor(
     readonly model: ConvNextForImageClassification,
-    readonly processor: ConvNextImageProcessor,
+    readonly processor: ImageProcessor,
   ) {}
 
-  /** Loads config.json, the weights and preprocessor_config.json of a model directory (or hub id). */
+  /**
+   * Loads config.json, the weights and preprocessor_config.json of a model directory (or hub id); a timm
+   * checkpoint brings timm's preprocessing and its label_names.
+   */
   static async fromPretrained(ref: string | ModelFiles): Promise<ImageClassifier> {
     // A local directory or a hub id ("org/name") through the Hugging Face cache.
     const files = typeof ref === "string" ? await resolveModel(ref) : ref;
     const model = await ConvNextForImageClassification.fromPretrained(files);
     if (!model.classifier) throw new Error(`${files.name}: the model has no classification head (num_labels = 0)`);
-    return new ImageClassifier(model, await ConvNextImageProcessor.fromPretrained(files));
+    return new ImageClassifier(model, await loadImageProcessor(files));
   }
 
   /** Top-k predictions for already-loaded images, one forward pass. */
@@ -94,7 +98,7 @@ export class ImageClassifier {
         try {
           const image =
             typeof input === "string"
-              ? await loadImage(input, { exifTranspose: options.exifTranspose ?? true, maxPixels: options.maxPixels })
+              ? await loadImage(input, { exifTranspose: options.exifTranspose ?? !(this.processor instanceof TimmImageProcessor), maxPixels: options.maxPixels }) // prettier-ignore
               : input;
           // Load and resize one at a time so that a bad image fails alone.
           batch.push({ i, prepared: this.processor.prepare(image, results[i].source) });

@@ -24,6 +24,7 @@ export {
   inferProblemType,
   LayerNorm,
   Linear,
+  makeNorm,
   Module,
   ModuleDict,
   ModuleList,
@@ -35,6 +36,7 @@ export {
   totalMacs,
   referenceExecutor,
   runProgram,
+  ScaleNorm,
   stepParameters,
   type BackboneOutput,
   type ConvNextBlock,
@@ -46,6 +48,8 @@ export {
   type ImageClassifierOutput,
   type Labels,
   type ModelType,
+  type Norm,
+  type NormLayer,
   type Plan,
   type PlanStep,
   type PlanValue,
@@ -53,6 +57,8 @@ export {
   type Program,
   type ProgramCall,
   type RunOptions,
+  type StemType,
+  type TimmOptions,
   type Weights,
 } from "./model/index.js";
 export * from "./io/safetensors.js";

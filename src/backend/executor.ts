@@ -44,10 +44,12 @@ export class FastExecutor implements Executor {
 
   unsupported(plan: Plan): string | null {
     for (const step of plan.steps) {
-      if (step.kind === "conv2d" && (step.kernel !== step.stride || step.padding !== 0)) {
-        return `${step.module}: the fast kernels run patchify convs only (kernel = stride, no padding)`;
+      if (step.kind === "rmsnorm" || step.kind === "simplenorm") return `${step.module}: timm's ${step.kind}`;
+      if (step.kind === "activation" && !FUSED_ACTIVATIONS.includes(step.activation)) {
+        return `${step.module}: activation ${step.activation}`;
       }
       if (step.kind === "block") {
+        if (step.layernorm.type !== "layernorm") return `${step.module}: timm's ${step.layernorm.type}`;
         if (!FUSED_ACTIVATIONS.includes(step.activation)) return `${step.module}: activation ${step.activation}`;
         if (step.dwconv.kernel !== 2 * step.dwconv.padding + 1) return `${step.module}: dwconv is not 'same'`;
         if (step.dropPath > 0) return `${step.module}: drop path in training mode`;
@@ -165,7 +167,7 @@ class FastProgram implements Program {
     };
     bufferOf[input] = take(floats(input));
     steps.forEach((s, i) => {
-      const inPlace = (s.kind === "block" || s.kind === "layernorm") && lastUse[s.input] === i;
+      const inPlace = (s.kind === "block" || s.kind === "layernorm" || s.kind === "activation") && lastUse[s.input] === i; // prettier-ignore
       bufferOf[s.output] = inPlace ? bufferOf[s.input] : take(floats(s.output));
       if (!inPlace && lastUse[s.input] === i) free.push(bufferOf[s.input]);
       if (lastUse[s.output] === i) free.push(bufferOf[s.output]); // written, never read
@@ -248,12 +250,17 @@ class FastProgram implements Program {
 
     switch (step.kind) {
       case "conv2d": {
-        // kernel == stride: space-to-depth, then one GEMM over the patches
+        // the patches (space-to-depth when kernel == stride, im2col otherwise), then one GEMM over them
         const [N, Cin, H, W] = inShape;
         const [, Cout, OH, OW] = outShape;
-        const k = step.kernel;
+        const { kernel: k, stride, padding } = step;
         const [w, b] = [weight(step.weight), weight(step.bias)];
-        kernel(label, "spaceToDepth", () => [ws.patches, x, H, W, inLayout.P, k, outLayout.P], N * Cin, 1);
+        if (k === stride && padding === 0) {
+          kernel(label, "spaceToDepth", () => [ws.patches, x, H, W, inLayout.P, k, outLayout.P], N * Cin, 1);
+        } else {
+          const args = () => [ws.patches, x, H, W, inLayout.P, k, stride, padding, OH, OW, outLayout.P];
+          kernel(label, "im2col", args, N * Cin, 1);
+        }
         const K = Cin * k * k;
         const args = () => [out, w(), ws.patches, b(), 0, Cout, K, outLayout.P, N, GEMM_MODE_BIAS, ws.pack, ws.packBytes, OH * OW]; // prettier-ignore
         gemm(label, args, N, Cout);
@@ -270,6 +277,15 @@ class FastProgram implements Program {
       case "block":
         this.compileBlock(step, index, weight, ws);
         break;
+      case "activation": {
+        // GELU (unsupported() admits no other) over whole planes, padding included
+        const n = inLayout.planes * inLayout.P;
+        kernel(label, "geluArray", () => [out, x, n], 1, 1);
+        break;
+      }
+      case "rmsnorm":
+      case "simplenorm":
+        throw new Error(`${this.backend.kernels} executor: ${step.kind} has no fast kernel`); // see unsupported()
       case "pool": {
         const [N, C, H, W] = inShape;
         kernel(label, "globalAvgPool", () => [out, x, C, inLayout.P, H * W, outLayout.P], N * C, 1);

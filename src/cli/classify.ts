@@ -8,7 +8,8 @@ const help = `usage: convnext classify --model DIR IMG... [options]
 
 Loads each image like transformers' load_image, preprocesses it with the model's
 preprocessor_config.json (ConvNextImageProcessor) and prints the top-k labels of config.json's
-id2label with softmax probabilities. A file that fails is reported (naming it) and the others
+id2label with softmax probabilities. A timm checkpoint is preprocessed like timm (its pretrained_cfg,
+no EXIF orientation) and labelled with its label_names. A file that fails is reported (naming it) and the others
 are still classified; the exit code is 1 if any image failed.
 
   --model DIR            model directory (config.json, weights, preprocessor_config.json) or hub id
@@ -56,7 +57,7 @@ async function run(argv: string[]): Promise<number> {
     topK,
     batchSize,
     maxPixels,
-    exifTranspose: !values["no-exif-transpose"],
+    exifTranspose: values["no-exif-transpose"] ? false : undefined, // default: what the model's library does
     onProgress: tty ? (done, total) => process.stderr.write(`\rclassifying: ${done}/${total} images`) : undefined,
   });
   if (tty) process.stderr.write("\r\x1b[K");

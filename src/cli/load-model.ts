@@ -19,12 +19,13 @@ export function parseTask(value: string | undefined): Task | undefined {
 export async function loadModel(
   ref: string,
   task?: Task,
-  options: { allowMissingHead?: boolean } = {},
+  options: { allowMissingHead?: boolean; outIndices?: number[] } = {},
 ): Promise<LoadedModel> {
   const files = await resolveModel(ref);
   const loaded = await loadPretrainedModel(files, {
     task,
     allowMissingHead: options.allowMissingHead,
+    outIndices: options.outIndices,
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   return { ...loaded, files };

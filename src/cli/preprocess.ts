@@ -1,8 +1,10 @@
-// `convnext preprocess`: image files -> the pixel_values tensor transformers would compute, as safetensors.
+// `convnext preprocess`: image files -> the pixel_values tensor transformers (or, for a timm checkpoint, timm)
+// would compute, as safetensors.
 
 import { writeFileAtomic } from "../node/files.js";
 import { serializeSafetensors } from "../io/safetensors.js";
-import { ConvNextImageProcessor } from "../pretrained/image-processor.js";
+import { loadImageProcessor } from "../pretrained/image-processor.js";
+import { TimmImageProcessor } from "../preprocess/timm-transform.js";
 import { loadImage } from "../node/load-image.js";
 import { parseCommandLine, requireOption, CliError, type Command } from "./command.js";
 import { parseMaxPixels } from "./image-options.js";
@@ -11,9 +13,11 @@ const help = `usage: convnext preprocess --model DIR IMG... --output PV.safetens
 
 Loads each image like transformers' load_image (EXIF orientation applied, converted to RGB) and runs
 ConvNextImageProcessor with DIR/preprocessor_config.json; writes "pixel_values" (float32 [N, 3, H, W]),
-the tensor transformers v4.37.2 gives for the same files.
+the tensor transformers v4.37.2 gives for the same files. For a timm checkpoint (config.json with
+"architecture"): timm's eval transform from its pretrained_cfg (resolve_data_config + create_transform),
+on images opened like timm does (convert("RGB"), no EXIF orientation).
 
-  --model DIR            directory with preprocessor_config.json
+  --model DIR            directory (or hub id) with preprocessor_config.json, or a timm config.json
   --output FILE          safetensors file to write (atomically)
   --channels-last        write [N, H, W, 3] instead of [N, 3, H, W]
   --no-exif-transpose    ignore EXIF orientation (what a bare Image.open gives)
@@ -35,11 +39,10 @@ async function run(argv: string[]): Promise<number> {
   const output = requireOption(values.output, "--output");
   if (positionals.length === 0) throw new CliError("no image files given");
   const maxPixels = parseMaxPixels(values["max-pixels"]);
-  const processor = await ConvNextImageProcessor.fromPretrained(modelDir);
+  const processor = await loadImageProcessor(modelDir);
+  const exifTranspose = !values["no-exif-transpose"] && !(processor instanceof TimmImageProcessor);
   const images = [];
-  for (const path of positionals) {
-    images.push(await loadImage(path, { exifTranspose: !values["no-exif-transpose"], maxPixels }));
-  }
+  for (const path of positionals) images.push(await loadImage(path, { exifTranspose, maxPixels }));
   const { pixelValues } = processor.preprocess(images, {
     dataFormat: values["channels-last"] ? "channels_last" : "channels_first",
   });

@@ -11,6 +11,7 @@ import { globalResponseNorm } from "../ops/grn.js";
 import { layerNormChannelsFirst, layerNormChannelsLast } from "../ops/layer-norm.js";
 import { layerScale } from "../ops/layer-scale.js";
 import { linear } from "../ops/linear.js";
+import { scaleNorm } from "../ops/scale-norm.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
@@ -31,7 +32,11 @@ export function block(step: BlockStep, x: Tensor, w: Read, random: () => number)
   depthwiseConv2d(spatial, x.data, w(dwconv.weight), bias(dwconv.bias), N, C, H, W, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
   const nhwc = new Float32Array(x.size); // x.permute(0, 2, 3, 1)
   channelsFirstToLast(nhwc, spatial, N, C, HW);
-  layerNormChannelsLast(nhwc, nhwc, w(layernorm.weight), w(layernorm.bias), N * HW, C, layernorm.eps);
+  if (layernorm.type === "layernorm") {
+    layerNormChannelsLast(nhwc, nhwc, w(layernorm.weight), w(layernorm.bias!), N * HW, C, layernorm.eps);
+  } else {
+    scaleNorm(nhwc, nhwc, w(layernorm.weight), N * HW, C, 1, layernorm.eps, layernorm.type); // timm's norm_layer
+  }
   const h = new Float32Array(N * HW * hidden);
   linear(h, nhwc, w(pwconv1.weight), bias(pwconv1.bias), N * HW, C, hidden);
   applyActivation(h, h.length, getActivation(step.activation));
@@ -66,6 +71,16 @@ function simpleStep(step: Exclude<PlanStep, BlockStep>, x: Tensor, outShape: rea
       }
       break;
     }
+    case "rmsnorm":
+    case "simplenorm": {
+      const [N, C] = x.shape;
+      scaleNorm(out.data, x.data, w(step.weight), N, C, x.size / (N * C), step.eps, step.kind);
+      break;
+    }
+    case "activation":
+      out.data.set(x.data);
+      applyActivation(out.data, out.size, getActivation(step.activation));
+      break;
     case "pool": {
       const [N, C] = x.shape;
       globalAveragePool(out.data, x.data, N, C, x.size / (N * C));

@@ -3,6 +3,7 @@ export { convOutputSize } from "./conv-geometry.js";
 export { conv2d } from "./conv2d.js";
 export { depthwiseConv2d } from "./depthwise-conv.js";
 export { layerNormChannelsFirst, layerNormChannelsLast } from "./layer-norm.js";
+export { scaleNorm } from "./scale-norm.js";
 export { linear } from "./linear.js";
 export { erf, erfc } from "./erf.js";
 export { ACTIVATIONS, applyActivation, gelu, getActivation, isActivation } from "./activations.js";

@@ -17,3 +17,10 @@ export { inflate, type InflateOptions, type InflateResult } from "./inflate.js";
 export { decodedToRgb, decodeToRgb, type LoadImageOptions } from "./load-image.js";
 export { decodePng, isPng, type PngDecodeOptions } from "./png.js";
 export { isResample, Resample, resize } from "./resize.js";
+export {
+  centerCropOrPad,
+  resolveDataConfig,
+  TimmImageProcessor,
+  type CropMode,
+  type TimmDataConfig,
+} from "./timm-transform.js";

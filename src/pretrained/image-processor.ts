@@ -1,8 +1,31 @@
-// ConvNextImageProcessor as users get it: src/preprocess's processor plus from_pretrained, which reads
-// preprocessor_config.json from a model reference (a directory or hub id in Node, or any ModelFiles).
+// The image processors as users get them: src/preprocess's processors plus from_pretrained, which reads
+// preprocessor_config.json (HF) or a timm config.json's pretrained_cfg from a model reference (a directory or hub
+// id in Node, or any ModelFiles).
 
 import { ConvNextImageProcessor as Processor } from "../preprocess/image-processor.js";
-import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
+import { TimmImageProcessor } from "../preprocess/timm-transform.js";
+import { parseJson, readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
+import { isTimmConfig, parseTimmConfig } from "./timm-config.js";
+
+/** Either library's eval preprocessing. */
+export type ImageProcessor = ConvNextImageProcessor | TimmImageProcessor;
+
+/**
+ * The preprocessing a model was made with, like AutoImageProcessor / timm's resolve_data_config +
+ * create_transform: timm's transform for a timm checkpoint, else preprocessor_config.json.
+ */
+export async function loadImageProcessor(ref: string | ModelFiles): Promise<ImageProcessor> {
+  const files = await resolveModelFiles(ref);
+  const config = await files.read("config.json");
+  if (config) {
+    const where = files.describe("config.json");
+    const json = parseJson(config, where);
+    if (isTimmConfig(json)) {
+      return TimmImageProcessor.fromPretrainedCfg(parseTimmConfig(json, where).pretrainedCfg, `${where} pretrained_cfg`); // prettier-ignore
+    }
+  }
+  return ConvNextImageProcessor.fromPretrained(files);
+}
 
 export class ConvNextImageProcessor extends Processor {
   static async fromPretrained(ref: string | ModelFiles): Promise<ConvNextImageProcessor> {

@@ -20,6 +20,8 @@ export interface LoadWeightsOptions {
   source?: string;
   /** Seed of the classifier initialiser when the head is missing. */
   seed?: number;
+  /** How the file names its keys, for messages (a timm checkpoint: module key -> timm key). */
+  fileKeys?: ReadonlyMap<string, string>;
 }
 
 export class WeightsError extends Error {
@@ -39,6 +41,7 @@ export function loadWeights(
   const prefix = basePrefix(model.config);
   const params = new Map(model.namedParameters());
   const names = alignPrefix(checkpoint.keys(), new Set(params.keys()), prefix);
+  const shown = (key: string) => options.fileKeys?.get(key) ?? key;
 
   const unexpected: string[] = [];
   const ignored: string[] = [];
@@ -50,11 +53,12 @@ export function loadWeights(
     const param = params.get(name);
     if (!param) {
       // A head this model does not have (e.g. a classifier checkpoint loaded as a backbone) is dropped.
-      (headOf(name, prefix) ? ignored : unexpected).push(key);
+      (headOf(name, prefix) ? ignored : unexpected).push(shown(key));
       continue;
     }
     if (!sameShape(param.shape, tensor.shape)) {
-      mismatched.push(`${key}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
+      const file = shown(key) === key ? key : `${shown(key)} (${name})`;
+      mismatched.push(`${file}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
       misshaped.add(name);
       continue;
     }
@@ -77,7 +81,10 @@ export function loadWeights(
 
   if (missing.length + unexpected.length + mismatched.length > 0) {
     const lines = [`${source}: checkpoint does not match the model (${model.constructor.name}):`];
-    if (missing.length) lines.push(`  missing keys (${missing.length}): ${missing.join(", ")}`);
+    if (missing.length) {
+      const how = options.fileKeys ? " (the module's names; docs/TIMM.md maps them to timm's)" : "";
+      lines.push(`  missing keys (${missing.length})${how}: ${missing.join(", ")}`);
+    }
     if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.join(", ")}`);
     if (mismatched.length)
       lines.push(`  mis-shaped keys (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));

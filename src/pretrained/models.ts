@@ -1,7 +1,8 @@
 // The model classes as users get them, like transformers' PreTrainedModel: the module tree of src/model,
 // running on the configured backend (configureBackend), plus from_pretrained, which reads config.json and
 // the weights of a model reference, builds the class the caller asked for (or the one config.json names) and
-// loads the weights strictly.
+// loads the weights strictly. A timm checkpoint (config.json with `architecture`) builds the same classes
+// with its TimmOptions (timm-config.ts) and its keys mapped (keys.ts).
 
 import { getExecutor } from "../backend/executor.js";
 import { rawToTensor } from "../io/safetensors.js";
@@ -10,9 +11,10 @@ import { parseConvNextConfig, type ConvNextConfig } from "../model/config.js";
 import type { ExecutorChoice } from "../model/pretrained-model.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { mapTfCheckpoint } from "./keys.js";
+import { mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
 import { loadWeights, type LoadWeightsOptions } from "./load-weights.js";
 import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
+import { isTimmConfig, parseTimmConfig, timmOutFeatures } from "./timm-config.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
@@ -53,10 +55,24 @@ export type ConvNextAnyModel = ConvNextModel | ConvNextForImageClassification | 
 export interface PretrainedOptions extends LoadWeightsOptions {
   /** Which head to build; default: from config.json `architectures` (classification if none). */
   task?: Task;
+  /**
+   * Build the backbone with these feature maps: HF's out_indices (0 = stem, i = stage i) for an HF model,
+   * timm's features_only out_indices (0..3 = the stages) for a timm model.
+   */
+  outIndices?: number[];
 }
 
+/** config.json of an HF model (model_type) or of a timm model (architecture). */
 export async function readConfig(files: ModelFiles): Promise<ConvNextConfig> {
-  return parseConvNextConfig(await readJson(files, "config.json"), files.describe("config.json"));
+  const json = await readJson(files, "config.json");
+  const where = files.describe("config.json");
+  return isTimmConfig(json) ? parseTimmConfig(json, where).config : parseConvNextConfig(json, where);
+}
+
+/** The config with the backbone's feature maps at `outIndices` (see PretrainedOptions.outIndices). */
+export function withOutIndices(config: ConvNextConfig, outIndices: number[], source: string): ConvNextConfig {
+  if (config.timm) return timmOutFeatures(config, outIndices, source);
+  return parseConvNextConfig({ ...config.raw, out_indices: outIndices, out_features: null }, source);
 }
 
 /** The task config.json's `architectures` names: ...ForImageClassification, ...Backbone or ...Model. */
@@ -73,11 +89,15 @@ export function createModel(config: ConvNextConfig, task: Task): ConvNextAnyMode
   return new ConvNextForImageClassification(config);
 }
 
-/** Decodes every tensor to float32 (F16/BF16 upcast once, as from_pretrained does) under PyTorch names. */
-export function checkpointTensors(checkpoint: Checkpoint): Map<string, Tensor> {
+/**
+ * Decodes every tensor to float32 (F16/BF16 upcast once, as from_pretrained does) under PyTorch names; a timm
+ * checkpoint (for a `config` from a timm config.json) under the module tree's names.
+ */
+export function checkpointTensors(checkpoint: Checkpoint, config?: ConvNextConfig): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>();
   for (const [key, raw] of checkpoint.tensors) tensors.set(key, rawToTensor(raw));
-  return checkpoint.layout === "tf" ? mapTfCheckpoint(tensors) : tensors;
+  if (checkpoint.layout === "tf") return mapTfCheckpoint(tensors);
+  return config?.timm ? mapTimmCheckpoint(tensors, config.timm, tree.basePrefix(config)) : tensors;
 }
 
 /** Everything from_pretrained read and built, for callers that report on it (CLI info/convert). */
@@ -94,11 +114,18 @@ export async function loadPretrainedModel(
   options: PretrainedOptions = {},
 ): Promise<PretrainedModel> {
   const files = await resolveModelFiles(ref);
-  const config = await readConfig(files);
+  let config = await readConfig(files);
+  if (options.outIndices) {
+    if (options.task && options.task !== "backbone") throw new Error(`outIndices select a backbone's feature maps; the task is ${options.task}`); // prettier-ignore
+    config = withOutIndices(config, options.outIndices, `${files.name} (out_indices)`);
+  }
   const checkpoint = await readCheckpoint(files);
-  const task = options.task ?? taskFromConfig(config);
+  const task = options.outIndices ? "backbone" : (options.task ?? taskFromConfig(config));
   const model = createModel(config, task);
-  loadWeights(model, checkpointTensors(checkpoint), {
+  const timm = checkpoint.layout === "pt" ? config.timm : null;
+  const fileKeys = timm ? new Map([...checkpoint.tensors.keys()].map((k) => [timmToModelKey(k, timm, tree.basePrefix(config)), k])) : undefined; // prettier-ignore
+  loadWeights(model, checkpointTensors(checkpoint, config), {
+    fileKeys,
     ...options,
     source: options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", "),
   });

@@ -342,6 +342,42 @@ export function spaceToDepth(
   }
 }
 
+/** See assembly/im2col.ts. */
+export function im2col(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  H: number,
+  W: number,
+  Pin: number,
+  k: number,
+  stride: number,
+  pad: number,
+  OH: number,
+  OW: number,
+  Pout: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * Pin;
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        const oq = (out >> 2) + ((q * k + ky) * k + kx) * Pout;
+        for (let oy = 0; oy < OH; oy++) {
+          const iy = oy * stride + ky - pad;
+          const dst = oq + oy * OW;
+          for (let ox = 0; ox < OW; ox++) {
+            const ix = ox * stride + kx - pad;
+            f[dst + ox] = iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : f[xq + iy * W + ix];
+          }
+        }
+      }
+    }
+  }
+}
+
 /** See assembly/pool.ts. */
 export function globalAvgPool(
   mem: JsMemory,
@@ -369,5 +405,5 @@ export function geluArray(mem: JsMemory, out: number, x: number, n: number): voi
 }
 
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
-export const JS_KERNELS = { gemm, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray };
+export const JS_KERNELS = { gemm, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, im2col, globalAvgPool, geluArray }; // prettier-ignore
 export const JS_HELPERS = [geluScalar, gemmStore];
