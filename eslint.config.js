@@ -32,6 +32,8 @@ export default tseslint.config(
       "src/ops/**",
       "src/model/**",
       "src/backend/**",
+      "src/pipelines/**",
+      "src/preprocess/**",
       "src/io/safetensors.ts",
       "src/io/checkpoint.ts",
       "src/io/model-files.ts",

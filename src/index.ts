@@ -1,5 +1,5 @@
 // The Node entry point: the core plus file-system model references (`fromPretrained("path/to/dir")`, hub ids
-// through the Hugging Face cache), image files, and worker threads.
+// through the Hugging Face cache), image files and file:// URLs as pipeline inputs, and worker threads.
 import "./node/setup.js";
 
 export * from "./core.js";
@@ -7,10 +7,3 @@ export { directoryFiles } from "./node/local-files.js";
 export { resolveModel, type ResolveOptions, type ResolvedModel } from "./node/hub.js";
 export type { DownloadProgress } from "./node/progress-bar.js";
 export { loadImage } from "./node/load-image.js";
-export {
-  classify,
-  ImageClassifier,
-  type ClassificationResult,
-  type ClassifyOptions,
-  type Prediction,
-} from "./classify.js";

@@ -1,6 +1,6 @@
 // `convnext classify`: top-k labels for image files, like the HF image-classification pipeline.
 
-import { ImageClassifier, type ClassificationResult } from "../classify.js";
+import { ImageClassifier, type ClassificationResult } from "../pipelines/image-classification.js";
 import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
 import { parseMaxPixels } from "./image-options.js";
 
@@ -26,9 +26,9 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 }
 
 function formatText(r: ClassificationResult): string {
-  if (r.error) return `${r.source}\n  error: ${r.error}`;
+  if (r.error) return `${r.file}\n  error: ${r.error}`;
   const lines = r.predictions!.map((p) => `  ${p.score.toFixed(4)}  ${p.label}`);
-  return [r.source, ...lines].join("\n");
+  return [r.file, ...lines].join("\n");
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -57,15 +57,12 @@ async function run(argv: string[]): Promise<number> {
     batchSize,
     maxPixels,
     exifTranspose: !values["no-exif-transpose"],
-    onProgress: tty ? (done, total) => process.stderr.write(`\rclassifying: ${done}/${total} images`) : undefined,
+    onProgress: tty ? (done) => process.stderr.write(`\rclassifying: ${done}/${positionals.length} images`) : undefined,
   });
   if (tty) process.stderr.write("\r\x1b[K");
 
   if (values.json) {
-    const out = results.map((r) =>
-      r.error ? { file: r.source, error: r.error } : { file: r.source, predictions: r.predictions },
-    );
-    console.log(JSON.stringify(out, null, 2));
+    console.log(JSON.stringify(results, null, 2));
   } else {
     console.log(results.map(formatText).join("\n"));
   }

@@ -1,0 +1,110 @@
+// What the image pipelines share, like transformers' Pipeline: load each input (load_image), preprocess it,
+// run the model on batches, postprocess each row. Inputs stream through: any (async) iterable, results per
+// batch as soon as it is done, so a folder of 100,000 images never sits in memory. A failing image becomes
+// its own `{ file, error }` result and the others go on.
+
+import type { ConvNextPreTrainedModel } from "../model/pretrained-model.js";
+import type { ConvNextImageProcessor } from "../preprocess/image-processor.js";
+import type { RgbImage } from "../preprocess/image.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { sourceName, type ImageSource, type LoadOptions } from "./image-source.js";
+import { inThreadPreparer, type ImagePreparer, type PrepareItem } from "./preparer.js";
+
+export interface PipelineOptions extends LoadOptions {
+  /** Images per forward pass (default 8). Results do not depend on it. */
+  batchSize?: number;
+  /** Where images are decoded (default: on the calling thread; in Node, `decodeWorker()` overlaps it). */
+  preparer?: ImagePreparer;
+  /** Stops before the next batch (results so far are kept). */
+  signal?: AbortSignal;
+  /** Called after each batch with the number of inputs done. */
+  onProgress?: (done: number) => void;
+}
+
+export type Sources = Iterable<ImageSource> | AsyncIterable<ImageSource>;
+
+export function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+async function* batchesOf(sources: Sources, size: number): AsyncGenerator<PrepareItem[]> {
+  if (typeof sources === "string" || !(Symbol.asyncIterator in sources || Symbol.iterator in sources)) {
+    throw new Error("expected a list (or an iterable) of images");
+  }
+  let batch: PrepareItem[] = [];
+  let index = 0;
+  for await (const source of sources as AsyncIterable<ImageSource>) {
+    batch.push({ source, file: sourceName(source, index++) });
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/**
+ * One input's outcome: its `file` and the pipeline's fields (`Row`), or its `file` and the `error` that stopped
+ * it (the message names the file); `if (r.error !== undefined)` tells them apart.
+ */
+export type PipelineResult<Row> =
+  ({ file: string; error?: undefined } & Row) | ({ file: string; error: string } & { [K in keyof Row]?: undefined });
+
+export abstract class ImagePipeline<Row extends object, Options extends PipelineOptions> {
+  constructor(
+    readonly model: ConvNextPreTrainedModel,
+    readonly processor: ConvNextImageProcessor,
+  ) {}
+
+  /** The rows of one forward pass's outputs (under HF names) -> one result each (without `file`). */
+  abstract postprocess(outputs: Map<string, Tensor>, options: Options): Row[];
+
+  /** Checks the options once, before any image is read. */
+  protected abstract validate(options: Options): void;
+
+  /** The model on already prepared images (all the processor's size). */
+  protected runModel(prepared: RgbImage[], options: Options): Row[] {
+    return this.postprocess(this.model.forwardNamed(this.processor.stack(prepared)), options);
+  }
+
+  /** Results batch by batch, in input order, each batch as soon as its forward pass is done. */
+  async *stream(sources: Sources, options: Options = {} as Options): AsyncGenerator<Array<PipelineResult<Row>>> {
+    const batchSize = positiveInteger(options.batchSize ?? 8, "batchSize");
+    this.validate(options);
+    const preparer = options.preparer ?? inThreadPreparer;
+    const batches = batchesOf(sources, batchSize);
+    const prepare = async () => {
+      const next = await batches.next();
+      if (next.done) return null;
+      return { items: next.value, images: await preparer.prepare(next.value, this.processor.options, options) };
+    };
+    let done = 0;
+    let pending = prepare();
+    for (;;) {
+      const batch = await pending;
+      if (!batch || options.signal?.aborted) break;
+      pending = prepare(); // decoding the next batch overlaps this batch's forward pass (with a worker preparer)
+      pending.catch(() => {}); // an error surfaces when it is awaited, not as an unhandled rejection
+      const ok = batch.images.flatMap((img) => (img instanceof Error ? [] : [img]));
+      const rows = ok.length ? this.runModel(ok, options) : [];
+      let row = 0;
+      const results = batch.items.map((item, i) => {
+        const img = batch.images[i];
+        return (
+          img instanceof Error ? { file: item.file, error: img.message } : { file: item.file, ...rows[row++] }
+        ) as PipelineResult<Row>;
+      });
+      done += results.length;
+      options.onProgress?.(done);
+      yield results;
+    }
+  }
+
+  /** Every result, in input order. */
+  async run(sources: Sources, options: Options = {} as Options): Promise<Array<PipelineResult<Row>>> {
+    const all: Array<PipelineResult<Row>> = [];
+    for await (const batch of this.stream(sources, options)) all.push(...batch);
+    return all;
+  }
+}

@@ -1,0 +1,46 @@
+// The decoding half of a pipeline: sources -> images ready to stack (decoded, RGB, resized and cropped by the
+// processor). A pipeline asks for batch k+1 before it runs the model on batch k, so a preparer that works
+// on another thread (src/node/decode-worker.ts) overlaps decoding with the forward pass; this one works on
+// the calling thread, between batches.
+
+import type { ConvNextImageProcessorOptions } from "../preprocess/image-processor.js";
+import { ConvNextImageProcessor } from "../preprocess/image-processor.js";
+import type { RgbImage } from "../preprocess/image.js";
+import { loadSource, type ImageSource, type LoadOptions } from "./image-source.js";
+
+export interface PrepareItem {
+  source: ImageSource;
+  /** The name errors and results use. */
+  file: string;
+}
+
+export interface ImagePreparer {
+  /** One entry per item: the prepared image, or the error that stopped it (naming the file). */
+  prepare(
+    items: readonly PrepareItem[],
+    processor: Readonly<ConvNextImageProcessorOptions>,
+    options: LoadOptions,
+  ): Promise<Array<RgbImage | Error>>;
+}
+
+/** An error whose message starts with the file it is about. */
+export function namedError(e: unknown, file: string): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.startsWith(file) ? new Error(message) : new Error(`${file}: ${message}`);
+}
+
+/** Prepares on the calling thread, one image at a time (so a bad image fails alone). */
+export const inThreadPreparer: ImagePreparer = {
+  async prepare(items, processorOptions, options) {
+    const processor = new ConvNextImageProcessor(processorOptions);
+    const out: Array<RgbImage | Error> = [];
+    for (const { source, file } of items) {
+      try {
+        out.push(processor.resizeAndCrop(await loadSource(source, file, options)));
+      } catch (e) {
+        out.push(namedError(e, file));
+      }
+    }
+    return out;
+  },
+};
