@@ -6,7 +6,7 @@ import { mkdir, rename, rm, stat, writeFile, readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseSafetensors, serializeSafetensors } from "../io/safetensors.js";
 import { Tensor } from "../tensor/tensor.js";
-import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
+import { CliError, MODEL_HELP, parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
 
 const help = `usage: convnext convert --model REF --output DIR [--task TASK] [--overwrite]
@@ -16,7 +16,7 @@ Reads a ConvNeXT / ConvNeXT V2 checkpoint in any supported format and writes DIR
   config.json                copied as is
   preprocessor_config.json   copied when the model has one
 
-  --model REF     a model directory, or a hub id "org/name[@revision]" (through the HF cache)
+  --model REF     ${MODEL_HELP}
   --output DIR    the directory to create; written to a temporary directory and renamed into place
   --task TASK     base | classification | backbone (default: from config.json "architectures")
   --overwrite     replace DIR if it already exists`;

@@ -6,21 +6,23 @@ import { parseSafetensors, rawToTensor, serializeSafetensors } from "../io/safet
 import type { Labels } from "../model/loss.js";
 import { isFloatDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { parseCommandLine, requireOption, type Command } from "./command.js";
+import { MODEL_HELP, parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
+import { applyRunOptions, describeBackend, RUN_HELP, RUN_OPTIONS } from "./run-options.js";
 
 const help = `usage: convnext forward --model REF --input IN.safetensors --output OUT.safetensors [options]
 
 Runs a ConvNeXT / ConvNeXT V2 checkpoint on pixel_values and writes every output, for parity checks
 against transformers (PyTorch).
 
-  --model REF          model directory, or hub id org/name[@revision] (through the HF cache)
+  --model REF          ${MODEL_HELP}
   --input FILE         safetensors with "pixel_values" (float NCHW) and optionally "labels"
                        (integer class ids -> cross-entropy; float -> BCE / MSE, as HF decides)
   --output FILE        safetensors to write (float32), written atomically
   --task TASK          base | classification | backbone (default: from config.json "architectures")
   --hidden-states      also write hidden_states.<i> (0 = embeddings output, i = stage i)
   --allow-missing-head accept a checkpoint without the classification head (initialised like HF)
+${RUN_HELP}
 
 Outputs, by task (HF names):
   classification   logits, loss (when labels are given), pooler_output, last_hidden_state, hidden_states.<i>
@@ -35,11 +37,13 @@ async function run(argv: string[]): Promise<number> {
     task: { type: "string" },
     "hidden-states": { type: "boolean", default: false },
     "allow-missing-head": { type: "boolean", default: false },
+    ...RUN_OPTIONS,
   });
   const modelRef = requireOption(values.model, "--model");
   const inputPath = requireOption(values.input, "--input");
   const outputPath = requireOption(values.output, "--output");
   const task = parseTask(values.task);
+  const verbose = applyRunOptions(values);
 
   const input = parseSafetensors(await readBytes(inputPath), inputPath);
   const pixelRaw = input.tensors.get("pixel_values");
@@ -57,11 +61,18 @@ async function run(argv: string[]): Promise<number> {
 
   const { model } = await loadModel(modelRef, task, { allowMissingHead: values["allow-missing-head"] });
   let outputs: Map<string, Tensor>;
+  const start = performance.now();
   try {
     // labels matter only to a classifier (its loss); the other models ignore them
     outputs = model.forwardNamed(pixelValues, { outputHiddenStates: values["hidden-states"], labels });
   } catch (e) {
     throw new Error(`${inputPath}: ${(e as Error).message}`);
+  }
+  if (verbose) {
+    const n = pixelValues.shape[0];
+    console.error(
+      `forward: ${n} images, ${((performance.now() - start) / n).toFixed(1)} ms/image (${describeBackend()})`,
+    );
   }
   await writeFileAtomic(outputPath, serializeSafetensors([...outputs], { format: "pt" }));
   console.error(`wrote ${[...outputs.keys()].join(", ")} to ${outputPath}`);

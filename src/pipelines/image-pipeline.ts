@@ -19,9 +19,19 @@ export interface PipelineOptions extends LoadOptions {
   signal?: AbortSignal;
   /** Called after each batch with the number of inputs done. */
   onProgress?: (done: number) => void;
+  /**
+   * Called after each forward pass with its images, start and end (ms since the epoch, fractional: comparable
+   * across threads), for timing reports.
+   */
+  onForward?: (images: number, start: number, end: number) => void;
 }
 
 export type Sources = Iterable<ImageSource> | AsyncIterable<ImageSource>;
+
+/** Milliseconds since the epoch, sub-millisecond: the same clock on every thread. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 export function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
@@ -74,20 +84,26 @@ export abstract class ImagePipeline<Row extends object, Options extends Pipeline
     this.validate(options);
     const preparer = options.preparer ?? inThreadPreparer;
     const batches = batchesOf(sources, batchSize);
+    const { exifTranspose, maxPixels, timeout } = options; // plain data: a preparer may post it to a worker
+    const load: LoadOptions = { exifTranspose, maxPixels, timeout };
+    // The next batch's inputs are collected, and handed to the preparer, before this batch's forward pass,
+    // which blocks the thread: a preparer working elsewhere has it by then.
     const prepare = async () => {
       const next = await batches.next();
       if (next.done) return null;
-      return { items: next.value, images: await preparer.prepare(next.value, this.processor.options, options) };
+      const images = preparer.prepare(next.value, this.processor.options, load);
+      images.catch(() => {}); // an error surfaces when it is awaited, not as an unhandled rejection
+      return { items: next.value, images };
     };
     let done = 0;
-    let pending = prepare();
-    for (;;) {
-      const batch = await pending;
-      if (!batch || options.signal?.aborted) break;
-      pending = prepare(); // decoding the next batch overlaps this batch's forward pass (with a worker preparer)
-      pending.catch(() => {}); // an error surfaces when it is awaited, not as an unhandled rejection
+    let pending = await prepare();
+    while (pending && !options.signal?.aborted) {
+      const batch = { items: pending.items, images: await pending.images };
+      pending = await prepare();
       const ok = batch.images.flatMap((img) => (img instanceof Error ? [] : [img]));
+      const start = epochMs();
       const rows = ok.length ? this.runModel(ok, options) : [];
+      if (ok.length) options.onForward?.(ok.length, start, epochMs());
       let row = 0;
       const results = batch.items.map((item, i) => {
         const img = batch.images[i];

@@ -15,7 +15,11 @@ export interface PrepareItem {
 }
 
 export interface ImagePreparer {
-  /** One entry per item: the prepared image, or the error that stopped it (naming the file). */
+  /**
+   * One entry per item: the prepared image, or the error that stopped it (naming the file). Work elsewhere
+   * (a worker) should be under way when this returns: the caller runs a forward pass right after, blocking
+   * its thread, and awaits the result only then.
+   */
   prepare(
     items: readonly PrepareItem[],
     processor: Readonly<ConvNextImageProcessorOptions>,
