@@ -5,6 +5,7 @@
 import { mkdir, rename, rm, stat, writeFile, readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseSafetensors, serializeSafetensors } from "../io/safetensors.js";
+import { describeFsError } from "../node/files.js";
 import { Tensor } from "../tensor/tensor.js";
 import { CliError, MODEL_HELP, parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
@@ -67,7 +68,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     if ((await exists(old)) && !(await exists(output))) await rename(old, output); // put the original back
-    throw new Error(`${output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${output}: cannot write (${describeFsError(e, "write")})`);
   }
   await rm(old, { recursive: true, force: true });
 

@@ -47,8 +47,7 @@ async function openFile(path: string, fresh: boolean): Promise<FileHandle> {
   try {
     return await open(path, fresh ? "w+" : "r+");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot write (${code === "ENOENT" ? "no such directory" : describeFsError(e)})`);
+    throw new Error(`${path}: cannot write (${describeFsError(e, "write")})`);
   }
 }
 

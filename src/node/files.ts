@@ -15,7 +15,6 @@ export async function readBytes(path: string, name = path): Promise<Uint8Array> 
 }
 
 const FS_ERRORS: Record<string, string> = {
-  ENOENT: "no such file",
   EISDIR: "is a directory",
   ENOTDIR: "a component of the path is not a directory",
   EACCES: "permission denied",
@@ -23,14 +22,18 @@ const FS_ERRORS: Record<string, string> = {
   ELOOP: "too many symbolic links",
   ENAMETOOLONG: "file name too long",
   EMFILE: "too many open files",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
 };
 
 /** "no such file" rather than "(ENOENT)": the words for a file-system error code. */
-export function describeFsError(e: unknown): string {
+export function describeFsError(e: unknown, doing: "read" | "write" = "read"): string {
   const err = e as NodeJS.ErrnoException;
+  if (err.code === "ENOENT") return doing === "read" ? "no such file" : "no such directory";
   const words = err.code ? FS_ERRORS[err.code] : undefined;
   if (words) return words;
-  return `cannot read (${err.code ?? err.message})`;
+  return doing === "read" ? `cannot read (${err.code ?? err.message})` : (err.code ?? err.message);
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -50,6 +53,6 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new Error(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${path}: cannot write (${describeFsError(e, "write")})`);
   }
 }
