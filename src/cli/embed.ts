@@ -95,9 +95,9 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     await file.close();
   }
-  const where = format === "jsonl" ? output : `${output} (names in ${namesFileOf(output)})`;
+  const names = format === "jsonl" ? "" : `, their inputs in ${namesFileOf(output)}`;
   console.error(
-    `${output}: ${file.rows} embeddings of ${extractor.dimension} values; wrote ${summary.done - summary.failed} now to ${where}`,
+    `wrote ${summary.done - summary.failed} embeddings to ${output}: it holds ${file.rows} of ${extractor.dimension} values${names}`,
   );
   if (summary.interrupted) {
     console.error(`interrupted: ${summary.done} of ${todo.length} images done; run again with --resume to continue`);

@@ -89,4 +89,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `convnext ... | head`: the reader went away; stop quietly, as Unix tools do
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -43,6 +43,25 @@ describe("convnext", () => {
     );
   });
 
+  it("a reader that goes away (convnext ... | head): quiet exit 0, no stack trace", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [
+      "dist/cli/main.js",
+      "classify",
+      "--model",
+      MODEL,
+      "test/fixtures/images/photos",
+      "--batch-size",
+      "1",
+    ]);
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise((r) => child.on("close", r));
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+  });
+
   it("- reads one image from standard input", () => {
     const viaStdin = runCli(["classify", "--model", MODEL, "-", "--jsonl"], { input: readFileSync(CAT) });
     const viaPath = runCli(["classify", "--model", MODEL, CAT, "--jsonl"]);
