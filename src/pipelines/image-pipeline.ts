@@ -11,7 +11,7 @@ import { sourceName, type ImageSource, type LoadOptions } from "./image-source.j
 import { inThreadPreparer, type ImagePreparer, type PrepareItem } from "./preparer.js";
 
 export interface PipelineOptions extends LoadOptions {
-  /** Images per forward pass (default 8). Results do not depend on it. */
+  /** Images per forward pass (default 8). Results do not depend on it (beyond float32 rounding of a classifier's last layer). */
   batchSize?: number;
   /** Where images are decoded (default: on the calling thread; in Node, `decodeWorker()` overlaps it). */
   preparer?: ImagePreparer;
@@ -73,9 +73,22 @@ export abstract class ImagePipeline<Row extends object, Options extends Pipeline
   /** Checks the options once, before any image is read. */
   protected abstract validate(options: Options): void;
 
-  /** The model on already prepared images (all the processor's size). */
+  /**
+   * The model on already prepared images. Images of different sizes (a processor that does not resize, as the
+   * pipeline, which runs one image at a time, allows) cannot share a batch: one pass per size.
+   */
   protected runModel(prepared: RgbImage[], options: Options): Row[] {
-    return this.postprocess(this.model.forwardNamed(this.processor.stack(prepared)), options);
+    const bySize = new Map<string, number[]>();
+    prepared.forEach((img, i) => {
+      const key = `${img.width}x${img.height}`;
+      bySize.set(key, [...(bySize.get(key) ?? []), i]);
+    });
+    const rows = new Array<Row>(prepared.length);
+    for (const indices of bySize.values()) {
+      const pixelValues = this.processor.stack(indices.map((i) => prepared[i]));
+      this.postprocess(this.model.forwardNamed(pixelValues), options).forEach((row, j) => (rows[indices[j]] = row));
+    }
+    return rows;
   }
 
   /** Results batch by batch, in input order, each batch as soon as its forward pass is done. */

@@ -7,6 +7,7 @@ import { parseConvNextConfig } from "../../src/model/config.js";
 import { loadImage } from "../../src/node/load-image.js";
 import { defaultFunctionToApply, parseFunctionToApply } from "../../src/pipelines/function-to-apply.js";
 import { classify, ImageClassifier } from "../../src/pipelines/image-classification.js";
+import { memoryFiles } from "../../src/pretrained/model-files.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
 
@@ -107,6 +108,25 @@ describe("classify on image files", () => {
       expect(r.predictions!.map((p) => p.index)).toEqual(one[i].predictions!.map((p) => p.index));
       r.predictions!.forEach((p, j) => expect(Math.abs(p.score - one[i].predictions![j].score)).toBeLessThan(1e-6));
     });
+  });
+
+  it("a processor that does not resize: images of different sizes in one batch, each as if alone", async () => {
+    const files = memoryFiles("no-resize", {
+      "config.json": new Uint8Array(readFileSync(`${MODEL}/config.json`)),
+      "model.safetensors": new Uint8Array(readFileSync(`${MODEL}/model.safetensors`)),
+      "preprocessor_config.json": new TextEncoder().encode(JSON.stringify({ do_resize: false })),
+    });
+    const classifier = await ImageClassifier.fromPretrained(files);
+    const images = [
+      "test/fixtures/images/photos/pillow/hopper.png",
+      "test/fixtures/images/photos/pillow/tga-200x32_rgb.png",
+    ];
+    const together = await classifier.classify(images, { batchSize: 2, functionToApply: "none" });
+    for (const [i, file] of images.entries()) {
+      const [alone] = await classifier.classify([file], { batchSize: 1, functionToApply: "none" });
+      expect(together[i].predictions!.map((p) => p.index)).toEqual(alone.predictions!.map((p) => p.index));
+      together[i].predictions!.forEach((p, j) => expect(p.score).toBeCloseTo(alone.predictions![j].score, 5));
+    }
   });
 
   it("stops before the next batch once its signal is aborted", async () => {
