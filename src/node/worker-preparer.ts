@@ -6,15 +6,14 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ImageSource, LoadOptions } from "../pipelines/image-source.js";
-import type { ImagePreparer, PrepareItem } from "../pipelines/preparer.js";
-import type { ConvNextImageProcessorOptions } from "../preprocess/image-processor.js";
+import type { ImagePreparer, PrepareItem, ProcessorSpec } from "../pipelines/preparer.js";
 import type { RgbImage } from "../preprocess/image.js";
 import { nodeImageLoader, STDIN } from "./image-loader.js";
 
 export interface DecodeRequest {
   id: number;
   items: PrepareItem[];
-  processor: Readonly<ConvNextImageProcessorOptions>;
+  processor: ProcessorSpec;
   options: LoadOptions;
 }
 

@@ -8,7 +8,7 @@ import type { ConvNextImageProcessor } from "../preprocess/image-processor.js";
 import type { RgbImage } from "../preprocess/image.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { sourceName, type ImageSource, type LoadOptions } from "./image-source.js";
-import { inThreadPreparer, type ImagePreparer, type PrepareItem } from "./preparer.js";
+import { inThreadPreparer, processorSpec, type ImagePreparer, type PrepareItem } from "./preparer.js";
 
 export interface PipelineOptions extends LoadOptions {
   /** Images per forward pass (default 8). Results do not depend on it (beyond float32 rounding of a classifier's last layer). */
@@ -99,12 +99,13 @@ export abstract class ImagePipeline<Row extends object, Options extends Pipeline
     const batches = batchesOf(sources, batchSize);
     const { exifTranspose, maxPixels, timeout } = options; // plain data: a preparer may post it to a worker
     const load: LoadOptions = { exifTranspose, maxPixels, timeout };
+    const spec = processorSpec(this.processor);
     // The next batch's inputs are collected, and handed to the preparer, before this batch's forward pass,
     // which blocks the thread: a preparer working elsewhere has it by then.
     const prepare = async () => {
       const next = await batches.next();
       if (next.done) return null;
-      const images = preparer.prepare(next.value, this.processor.options, load);
+      const images = preparer.prepare(next.value, spec, load);
       images.catch(() => {}); // an error surfaces when it is awaited, not as an unhandled rejection
       return { items: next.value, images };
     };

@@ -33,4 +33,11 @@ export {
   type ImageSource,
   type LoadOptions,
 } from "./image-source.js";
-export { inThreadPreparer, type ImagePreparer, type PrepareItem } from "./preparer.js";
+export {
+  inThreadPreparer,
+  processorFromSpec,
+  processorSpec,
+  type ImagePreparer,
+  type PrepareItem,
+  type ProcessorSpec,
+} from "./preparer.js";

@@ -3,8 +3,7 @@
 // on another thread (src/node/decode-worker.ts) overlaps decoding with the forward pass; this one works on
 // the calling thread, between batches.
 
-import type { ConvNextImageProcessorOptions } from "../preprocess/image-processor.js";
-import { ConvNextImageProcessor } from "../preprocess/image-processor.js";
+import { ConvNextImageProcessor, type ConvNextImageProcessorOptions } from "../preprocess/image-processor.js";
 import type { RgbImage } from "../preprocess/image.js";
 import { loadSource, type ImageSource, type LoadOptions } from "./image-source.js";
 
@@ -12,6 +11,22 @@ export interface PrepareItem {
   source: ImageSource;
   /** The name errors and results use. */
   file: string;
+}
+
+/**
+ * A pipeline's image processor as plain data, so that a preparer on another thread can rebuild it (one kind
+ * per processor class: a new processor adds its kind here and in processorFromSpec).
+ */
+export type ProcessorSpec = { kind: "convnext"; options: Readonly<ConvNextImageProcessorOptions> };
+
+export function processorSpec(processor: ConvNextImageProcessor): ProcessorSpec {
+  return { kind: "convnext", options: processor.options };
+}
+
+/** The per-image half of the processor a spec describes: resize and crop (uint8 in, uint8 out). */
+export function processorFromSpec(spec: ProcessorSpec): { resizeAndCrop(image: RgbImage): RgbImage } {
+  if (spec.kind === "convnext") return new ConvNextImageProcessor(spec.options);
+  throw new Error(`unknown image processor kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
 }
 
 export interface ImagePreparer {
@@ -22,7 +37,7 @@ export interface ImagePreparer {
    */
   prepare(
     items: readonly PrepareItem[],
-    processor: Readonly<ConvNextImageProcessorOptions>,
+    processor: ProcessorSpec,
     options: LoadOptions,
   ): Promise<Array<RgbImage | Error>>;
 }
@@ -35,8 +50,8 @@ export function namedError(e: unknown, file: string): Error {
 
 /** Prepares on the calling thread, one image at a time (so a bad image fails alone). */
 export const inThreadPreparer: ImagePreparer = {
-  async prepare(items, processorOptions, options) {
-    const processor = new ConvNextImageProcessor(processorOptions);
+  async prepare(items, spec, options) {
+    const processor = processorFromSpec(spec);
     const out: Array<RgbImage | Error> = [];
     for (const { source, file } of items) {
       try {
