@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, modelDir, onnxFile } from "./setup.mjs";
+import { benchModel, benchOptions, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
 import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,6 +52,7 @@ if (peers.length && config.model_type === "convnextv2") {
   log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
   peers.length = 0;
 }
+if (peers.length) ensurePeers();
 const onnx = peers.length ? onnxFile(dir, size) : null;
 const oursJob = (backend, threads, batch) => () => {
   // wasm-relaxed: the wasm backend with relaxed SIMD (fused multiply-add) switched on in Node 20

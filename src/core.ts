@@ -1,6 +1,7 @@
 // The dependency-free core: tensors, kernels, the model tree and its executors, checkpoint formats and
-// loading, image preprocessing. No Node API, so it runs in browsers and bundlers; pass model files as a
-// ModelFiles object (or, in Node, import "convnext" for paths and hub ids).
+// loading, image preprocessing, the pipelines (classification, embeddings). No Node API, so it runs in
+// browsers and bundlers; pass model files as a ModelFiles object and images as bytes, Blobs or pixels (or, in
+// Node, import "convnext" for paths, hub ids and URLs).
 export * from "./tensor/tensor.js";
 export * from "./tensor/dtype.js";
 export * from "./ops/index.js";
@@ -66,3 +67,4 @@ export { serializeNpy, type NpyArray } from "./io/npy.js";
 export * from "./preprocess/index.js";
 export * from "./pretrained/index.js";
 export * from "./backend/index.js";
+export * from "./pipelines/index.js";

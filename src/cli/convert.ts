@@ -7,8 +7,9 @@
 import { mkdir, rename, rm, stat, writeFile, readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseSafetensors, serializeSafetensors } from "../io/safetensors.js";
+import { describeFsError } from "../node/files.js";
 import { Tensor } from "../tensor/tensor.js";
-import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
+import { CliError, MODEL_HELP, parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
 import { resolveDataConfig } from "../preprocess/timm-transform.js";
 import { hfBlockers, hfConfigJson, hfPreprocessorJson, parseTimmConfig } from "../pretrained/timm-config.js";
@@ -25,7 +26,7 @@ an HF config.json, and the preprocessor_config.json closest to timm's transform 
 printed). Options transformers cannot express (overlap stems, kernel_sizes, conv_bias=False,
 head_norm_first, head_hidden_size, other norms or eps, patch_size 2, ...) stop it with their names.
 
-  --model REF     a model directory, or a hub id "org/name[@revision]" (through the HF cache)
+  --model REF     ${MODEL_HELP}
   --output DIR    the directory to create; written to a temporary directory and renamed into place
   --task TASK     base | classification | backbone (default: from config.json "architectures")
   --overwrite     replace DIR if it already exists`;
@@ -91,7 +92,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     if ((await exists(old)) && !(await exists(output))) await rename(old, output); // put the original back
-    throw new Error(`${output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${output}: cannot write (${describeFsError(e, "write")})`);
   }
   await rm(old, { recursive: true, force: true });
 

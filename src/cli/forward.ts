@@ -7,15 +7,16 @@ import { parseSafetensors, rawToTensor, serializeSafetensors } from "../io/safet
 import type { Labels } from "../model/loss.js";
 import { isFloatDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
+import { CliError, MODEL_HELP, parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
+import { applyRunOptions, describeBackend, RUN_HELP, RUN_OPTIONS } from "./run-options.js";
 
 const help = `usage: convnext forward --model REF --input IN.safetensors --output OUT.safetensors [options]
 
 Runs a ConvNeXT / ConvNeXT V2 checkpoint on pixel_values and writes every output, for parity checks
 against transformers (PyTorch).
 
-  --model REF          model directory, or hub id org/name[@revision] (through the HF cache)
+  --model REF          ${MODEL_HELP}
   --input FILE         safetensors with "pixel_values" (float NCHW) and optionally "labels"
                        (integer class ids -> cross-entropy; float -> BCE / MSE, as HF decides)
   --output FILE        safetensors to write (float32), written atomically
@@ -26,6 +27,7 @@ against transformers (PyTorch).
                        out_indices for a timm checkpoint (0..3 = the stages, negative from the end), the
                        backbone's out_indices for an HF one (0 = the stem, i = stage i); write
                        negative ones as --out-indices=-1
+${RUN_HELP}
 
 Outputs, by task (HF names):
   classification   logits, loss (when labels are given), pooler_output, last_hidden_state, hidden_states.<i>
@@ -52,6 +54,7 @@ async function run(argv: string[]): Promise<number> {
     "hidden-states": { type: "boolean", default: false },
     "allow-missing-head": { type: "boolean", default: false },
     "out-indices": { type: "string" },
+    ...RUN_OPTIONS,
   });
   const modelRef = requireOption(values.model, "--model");
   const inputPath = requireOption(values.input, "--input");
@@ -59,6 +62,7 @@ async function run(argv: string[]): Promise<number> {
   const task = parseTask(values.task);
   const outIndices = parseOutIndices(values["out-indices"]);
   if (outIndices && task && task !== "backbone") throw new CliError(`--out-indices selects feature maps; it cannot be combined with --task ${task}`); // prettier-ignore
+  const verbose = applyRunOptions(values);
 
   const input = parseSafetensors(await readBytes(inputPath), inputPath);
   const pixelRaw = input.tensors.get("pixel_values");
@@ -76,6 +80,7 @@ async function run(argv: string[]): Promise<number> {
 
   const { model } = await loadModel(modelRef, task, { allowMissingHead: values["allow-missing-head"], outIndices });
   let outputs: Map<string, Tensor>;
+  const start = performance.now();
   try {
     // labels matter only to a classifier (its loss); the other models ignore them
     outputs = model.forwardNamed(pixelValues, { outputHiddenStates: values["hidden-states"], labels });
@@ -86,6 +91,12 @@ async function run(argv: string[]): Promise<number> {
     // timm's outputs only: its features / pre_logits replace HF's last_hidden_state / pooler_output
     outputs.delete("last_hidden_state");
     outputs.delete("pooler_output");
+  }
+  if (verbose) {
+    const n = pixelValues.shape[0];
+    console.error(
+      `forward: ${n} images, ${((performance.now() - start) / n).toFixed(1)} ms/image (${describeBackend()})`,
+    );
   }
   await writeFileAtomic(outputPath, serializeSafetensors([...outputs], { format: "pt" }));
   console.error(`wrote ${[...outputs.keys()].join(", ")} to ${outputPath}`);

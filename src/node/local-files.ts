@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelFiles } from "../pretrained/model-files.js";
+import { describeFsError } from "./files.js";
 
 export function directoryFiles(dir: string): ModelFiles {
   return {
@@ -15,7 +16,7 @@ export function directoryFiles(dir: string): ModelFiles {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") return null;
-        throw new Error(`${join(dir, file)}: cannot read (${code ?? (e as Error).message})`);
+        throw new Error(`${join(dir, file)}: ${describeFsError(e)}`);
       }
     },
   };

@@ -12,7 +12,7 @@ import convert from "../../src/cli/convert.js";
 import forward from "../../src/cli/forward.js";
 import info from "../../src/cli/info.js";
 import preprocess from "../../src/cli/preprocess.js";
-import { classify, ImageClassifier } from "../../src/classify.js";
+import { classify, ImageClassifier } from "../../src/index.js";
 import { ConvNextForImageClassification, loadImage, softmax } from "../../src/index.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
 import { expectParity, timmOutIndices, TIMM_FIXTURES } from "../helpers/parity.js";
@@ -28,6 +28,8 @@ async function run(command: { run: (argv: string[]) => Promise<number> }, ...arg
   const err: string[] = [];
   vi.spyOn(console, "log").mockImplementation((m: string) => void out.push(m));
   vi.spyOn(console, "error").mockImplementation((m: string) => void err.push(m));
+  // the pipeline commands print results as they come, with process.stdout.write
+  vi.spyOn(process.stdout, "write").mockImplementation((m: string | Uint8Array) => out.push(String(m)) > 0);
   try {
     return { code: await command.run(argv), stdout: out.join("\n"), stderr: err.join("\n") };
   } finally {
