@@ -12,6 +12,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import("./compare.js")).default,
   convert: async () => (await import("./convert.js")).default,
   info: async () => (await import("./info.js")).default,
+  grad: async () => (await import("./grad.js")).default,
+  train: async () => (await import("./train.js")).default,
+  explain: async () => (await import("./explain.js")).default,
 };
 
 function usage(): string {
