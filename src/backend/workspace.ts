@@ -13,6 +13,10 @@ export const gemmPackBytes = (K: number) => (Math.max(GEMM_PANEL_FLOATS, 8 * K) 
 export const dwconvScratchFloats = (H: number, W: number, pad: number) =>
   (H + 2 * pad) * (W + 2 * pad + 4) + 2 * (W + 4); // see assembly/dwconv.ts
 
+/** Per-thread floats of dwconvWeightGrad's scratch: the zero-bordered plane and dy with rows padded to 4. */
+export const dwconvGradScratchFloats = (H: number, W: number, pad: number) =>
+  (H + 2 * pad) * (W + 2 * pad + 4) + H * (Math.ceil(W / 4) * 4); // see assembly/backward.ts
+
 /** Bytes of per-thread scratch, rounded to cache lines. */
 export const scratchBytes = (floats: number) => Math.ceil((floats * 4) / 64) * 64;
 

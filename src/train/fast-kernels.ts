@@ -1,11 +1,157 @@
-// The training kernels on the configured backend (configureBackend / CONVNEXT_BACKEND): the reference
-// kernels when it is "reference".
+// The training kernels on a fast backend (wasm SIMD or pure TS, with its threads): every GEMM of the
+// forward and backward passes is the backend's gemm (assembly/gemm.ts: out[m, p] = sum_k w[m, k] x[k, p]) on
+// operands arranged so that no new GEMM is needed (rows are [rows, features], channels-last):
+//   forward   y [M, N]  = x [M, K] . W^T        w-operand x (its rows), x-operand W^T [K, N]
+//   input     dx [M, K] = dy [M, N] . W         w-operand dy,          x-operand W [N, K]
+//   weight    dW [N, K] = dy^T [N, M] . x       w-operand dy^T,        x-operand x [M, K]
+// The depthwise conv's input gradient is the forward dwconv kernel with the kernel flipped; its weight
+// gradient and GELU's derivative are kernels of their own (assembly/backward.ts, with pure-TS twins).
+// Operands are staged into the backend's heap and results copied back; the rest of the step stays in
+// src/train's readable code.
 
-import { getBackend } from "../backend/backend.js";
+import { getBackend, type Backend } from "../backend/backend.js";
+import { fastOps } from "../backend/fast-ops.js";
+import { GEMM_MODE_BIAS } from "../backend/kernel-constants.generated.js";
+import { dwconvGradScratchFloats, dwconvScratchFloats, gemmMinChunk, gemmPackBytes, planeStride, scratchBytes } from "../backend/workspace.js"; // prettier-ignore
 import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
-export function trainingKernels(): TrainingKernels {
-  const backend = getBackend();
+const FAST_ACTIVATIONS = ["gelu", "gelu_python"]; // the exact erf GELU of the backend's kernels
+
+const cache = new WeakMap<Backend, TrainingKernels>();
+
+/** The training kernels of the configured backend (configureBackend / CONVNEXT_BACKEND), or the reference ones. */
+export function trainingKernels(backend: Backend | null = getBackend()): TrainingKernels {
   if (!backend) return referenceKernels;
-  return referenceKernels; // replaced by the backend's GEMMs below
+  let kernels = cache.get(backend);
+  if (!kernels) cache.set(backend, (kernels = backendTrainingKernels(backend)));
+  return kernels;
+}
+
+export function backendTrainingKernels(backend: Backend): TrainingKernels {
+  const heap = backend.heap;
+  const ops = fastOps(backend);
+  const blocks: number[] = [];
+  const alloc = (floats: number) => {
+    const offset = heap.alloc(Math.max(16, floats));
+    blocks.push(offset);
+    return offset;
+  };
+  const zeros = (floats: number) => {
+    const offset = alloc(floats);
+    heap.f32.fill(0, offset >> 2, (offset >> 2) + floats);
+    return offset;
+  };
+  /** rows [R, L] into the heap with rows padded to `stride` floats (zeros). */
+  const putRows = (data: Float32Array, R: number, L: number, stride = L) => {
+    const offset = stride === L ? alloc(R * L) : zeros(R * stride);
+    const f = heap.f32;
+    if (stride === L) f.set(data.subarray(0, R * L), offset >> 2);
+    else for (let r = 0; r < R; r++) f.set(data.subarray(r * L, (r + 1) * L), (offset >> 2) + r * stride);
+    return offset;
+  };
+  const getRows = (out: Float32Array, offset: number, R: number, L: number, stride: number) => {
+    const f = heap.f32;
+    if (stride === L) out.set(f.subarray(offset >> 2, (offset >> 2) + R * L));
+    else for (let r = 0; r < R; r++) out.set(f.subarray((offset >> 2) + r * stride, (offset >> 2) + r * stride + L), r * L); // prettier-ignore
+  };
+  /** out [M, P] = w [M, K] . x [K, P] with `pixels` real columns, split over the threads by rows. */
+  const gemm = (out: number, w: number, x: number, M: number, K: number, P: number, pixels: number) => {
+    const packBytes = gemmPackBytes(K);
+    const pack = alloc((packBytes / 4) * backend.threads);
+    const args = [out, w, x, zeros(M), 0, M, K, P, 1, GEMM_MODE_BIAS, pack, packBytes, pixels];
+    backend.run("gemm", args, M, 4, gemmMinChunk(1, M, backend.threads));
+  };
+  const scoped =
+    <A extends unknown[]>(fn: (...a: A) => void) =>
+    (...a: A) => {
+      try {
+        fn(...a);
+      } finally {
+        for (const offset of blocks.splice(0)) heap.free(offset);
+      }
+    };
+  const transpose = (x: Float32Array, R: number, L: number) => {
+    const t = new Float32Array(R * L);
+    for (let r = 0; r < R; r++) for (let l = 0; l < L; l++) t[l * R + r] = x[r * L + l];
+    return t;
+  };
+
+  return {
+    name: backend.kernels,
+    linear: scoped((out, x, weight, bias, M, K, N) => {
+      const N8 = planeStride(N);
+      const X = putRows(x, M, K);
+      const WT = putRows(transpose(weight, N, K), K, N, N8);
+      const Y = alloc(M * N8);
+      gemm(Y, X, WT, M, K, N8, N);
+      getRows(out, Y, M, N, N8);
+      if (bias) for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[m * N + n] += bias[n];
+    }),
+    linearBackward: scoped((dx, dw, db, dy, x, weight, M, K, N) => {
+      const K8 = planeStride(K);
+      if (dx) {
+        const DX = alloc(M * K8);
+        gemm(DX, putRows(dy, M, N), putRows(weight, N, K, K8), M, N, K8, K);
+        getRows(dx, DX, M, K, K8);
+      }
+      const DW = alloc(N * K8);
+      gemm(DW, putRows(transpose(dy, M, N), N, M), putRows(x, M, K, K8), N, M, K8, K);
+      getRows(dw, DW, N, K, K8);
+      if (db) {
+        const sums = new Float64Array(N);
+        for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) sums[n] += dy[m * N + n];
+        db.set(sums);
+      }
+    }),
+    depthwiseConv2d: (out, x, weight, bias, N, C, H, W, k, pad) => {
+      if (k !== 2 * pad + 1) return referenceKernels.depthwiseConv2d(out, x, weight, bias, N, C, H, W, k, pad);
+      ops.depthwiseConv2d(out, x, weight, bias, N, C, H, W, H, W, k, pad);
+    },
+    depthwiseConv2dBackward: scoped((dx, dw, db, dy, x, weight, N, C, H, W, k, pad) => {
+      if (k !== 2 * pad + 1) return referenceKernels.depthwiseConv2dBackward(dx, dw, db, dy, x, weight, N, C, H, W, k, pad); // prettier-ignore
+      const HW = H * W;
+      const P = planeStride(HW);
+      const DY = putRows(dy, N * C, HW, P);
+      if (dx) {
+        // the input gradient is the same 'same' conv of dy with the kernel flipped in both directions
+        const flipped = new Float32Array(weight.length);
+        for (let c = 0; c < C; c++) for (let t = 0; t < k * k; t++) flipped[c * k * k + t] = weight[c * k * k + (k * k - 1 - t)]; // prettier-ignore
+        const bytes = scratchBytes(dwconvScratchFloats(H, W, pad));
+        const DX = alloc(N * C * P);
+        const args = [DX, DY, putRows(flipped, 1, flipped.length), zeros(C), C, H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
+        backend.run("dwconv", args, N * C, 1);
+        getRows(dx, DX, N * C, HW, P);
+      }
+      const bytes = scratchBytes(dwconvGradScratchFloats(H, W, pad));
+      const partial = alloc(N * C * k * k);
+      const args = [partial, DY, putRows(x, N * C, HW, P), H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
+      backend.run("dwconvWeightGrad", args, N * C, 1);
+      const f = heap.f32;
+      for (let c = 0; c < C; c++) {
+        for (let t = 0; t < k * k; t++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) sum += f[(partial >> 2) + (n * C + c) * k * k + t];
+          dw[c * k * k + t] = sum;
+        }
+      }
+      if (db) {
+        for (let c = 0; c < C; c++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) for (let i = 0; i < HW; i++) sum += dy[(n * C + c) * HW + i];
+          db[c] = sum;
+        }
+      }
+    }),
+    activation: (out, x, n, name) => {
+      if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
+      ops.gelu(out, x, n);
+    },
+    activationBackward: scoped((dx, dy, x, n, name) => {
+      if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activationBackward(dx, dy, x, n, name);
+      const n4 = Math.ceil(n / 4) * 4;
+      const DY = putRows(dy, 1, n, n4);
+      backend.run("geluBackward", [DY, DY, putRows(x, 1, n, n4)], n4 / 4, 1024);
+      getRows(dx, DY, 1, n, n4);
+    }),
+  };
 }

@@ -368,6 +368,75 @@ export function geluArray(mem: JsMemory, out: number, x: number, n: number): voi
   for (let i = 0; i < n; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i], mem.k);
 }
 
+/** Phi(x) = 1/2 + erf(x / sqrt 2) / 2 with the rational erf of geluScalar (GELU = x Phi(x)), >= 0. */
+export function geluPhi(x: number, k: KernelConstants): number {
+  if (!(Math.abs(x) <= k.GELU_LIMIT)) return x < 0 ? 0 : 1;
+  const s = x * x;
+  const n = ((((k.GELU_N5 * s + k.GELU_N4) * s + k.GELU_N3) * s + k.GELU_N2) * s + k.GELU_N1) * s + k.GELU_N0;
+  const d = ((((s + k.GELU_D4) * s + k.GELU_D3) * s + k.GELU_D2) * s + k.GELU_D1) * s + k.GELU_D0;
+  return Math.max(0, 0.5 + (x * n) / d);
+}
+
+/** See assembly/backward.ts: GELU's derivative times dy, groups of 4 floats g0..g1. */
+export function geluBackward(mem: JsMemory, dx: number, dy: number, x: number, g0: number, g1: number): void {
+  const f = mem.f32;
+  for (let i = 4 * g0; i < 4 * g1; i++) {
+    const v = f[(x >> 2) + i];
+    const density = 0.3989422804014327 * Math.exp(-0.5 * v * v);
+    f[(dx >> 2) + i] = f[(dy >> 2) + i] * (geluPhi(v, mem.k) + v * density);
+  }
+}
+
+/** See assembly/backward.ts (no scratch needed here: taps are clipped to the plane). */
+export function dwconvWeightGrad(
+  mem: JsMemory,
+  partial: number,
+  dy: number,
+  x: number,
+  H: number,
+  W: number,
+  P: number,
+  k: number,
+  pad: number,
+  _scratchBase: number,
+  _scratchBytes: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * P;
+    const gq = (dy >> 2) + q * P;
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        let acc = 0;
+        // output rows and columns whose input pixel (oy + ky - pad, ox + kx - pad) lies inside the plane
+        const y0 = Math.max(0, pad - ky);
+        const y1 = Math.min(H, H + pad - ky);
+        const x0 = Math.max(0, pad - kx);
+        const x1 = Math.min(W, W + pad - kx);
+        for (let oy = y0; oy < y1; oy++) {
+          const g = gq + oy * W;
+          const s = xq + (oy + ky - pad) * W + kx - pad;
+          for (let ox = x0; ox < x1; ox++) acc += f[g + ox] * f[s + ox];
+        }
+        f[(partial >> 2) + (q * k + ky) * k + kx] = acc;
+      }
+    }
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
-export const JS_KERNELS = { gemm, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray };
-export const JS_HELPERS = [geluScalar, gemmStore];
+export const JS_KERNELS = {
+  gemm,
+  dwconv,
+  layerNormCF,
+  grnNorms,
+  grnApply,
+  spaceToDepth,
+  globalAvgPool,
+  geluArray,
+  dwconvWeightGrad,
+  geluBackward,
+};
+export const JS_HELPERS = [geluScalar, gemmStore, geluPhi];

@@ -1,0 +1,101 @@
+// Backward kernels of the training step (src/train): the depthwise conv's weight gradient and GELU's
+// derivative. The GEMMs of backpropagation reuse gemm (assembly/gemm.ts) on transposed operands, and the
+// depthwise conv's input gradient is dwconv with the kernel flipped.
+
+import { gelu4Phi } from "./gelu";
+
+/**
+ * Per-plane partial weight gradients of the depthwise conv: for plane q (channel q % C of one image),
+ *   partial[q, ky, kx] = sum_{oy, ox} dy[q, oy, ox] * x[q, oy + ky - pad, ox + kx - pad]   (zero outside)
+ * (the caller sums the planes of each channel over the images). x and dy are copied into zero-bordered,
+ * row-padded scratch first, so every tap is a dot product of whole vectors with no bounds tests.
+ * partial [planes, k * k]; dy, x [planes, P] (H * W real pixels, row-major)
+ * scratch per thread: (H + 2 pad) * (W + 2 pad + 4) + H * W4 floats (W4 = W rounded up to 4), at
+ *   scratchBase + tid * scratchBytes (dwconvGradScratchFloats in src/backend/workspace.ts)
+ */
+export function dwconvWeightGrad(
+  partial: usize,
+  dy: usize,
+  x: usize,
+  H: i32,
+  W: i32,
+  P: i32,
+  k: i32,
+  pad: i32,
+  scratchBase: usize,
+  scratchBytes: usize,
+  q0: i32,
+  q1: i32,
+  tid: i32,
+): void {
+  const scratch = scratchBase + <usize>tid * scratchBytes;
+  const Ws = W + 2 * pad + 4;
+  const Hs = H + 2 * pad;
+  const W4 = (W + 3) & ~3;
+  const sRow = (<usize>Ws) << 2;
+  const gRow = (<usize>W4) << 2;
+  const grad = scratch + ((<usize>(Ws * Hs)) << 2); // dy with rows padded to W4 (zeros past W)
+  memory.fill(scratch, 0, (<usize>(Ws * Hs + H * W4)) << 2);
+  for (let q = q0; q < q1; q++) {
+    const xq = x + ((<usize>q * <usize>P) << 2);
+    const gq = dy + ((<usize>q * <usize>P) << 2);
+    for (let y = 0; y < H; y++) {
+      memory.copy(scratch + <usize>(y + pad) * sRow + ((<usize>pad) << 2), xq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
+      memory.copy(grad + <usize>y * gRow, gq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
+    }
+    const out = partial + ((<usize>(q * k * k)) << 2);
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        for (let oy = 0; oy < H; oy++) {
+          const g = grad + <usize>oy * gRow;
+          const s = scratch + <usize>(oy + ky) * sRow + ((<usize>kx) << 2);
+          let ox = 0;
+          for (; ox + 8 <= W4; ox += 8) {
+            const o = (<usize>ox) << 2;
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
+            a1 = f32x4.add(a1, f32x4.mul(v128.load(g + o, 16), v128.load(s + o, 16)));
+          }
+          if (ox < W4) {
+            const o = (<usize>ox) << 2;
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
+          }
+        }
+        const a = f32x4.add(a0, a1);
+        const sum = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3); // prettier-ignore
+        store<f32>(out + ((<usize>(ky * k + kx)) << 2), sum);
+      }
+    }
+  }
+}
+
+/** e^y for y <= 0 on four lanes: 2^n * 2^f, n = nearest(y log2 e), 2^f by its Taylor series to degree 7. */
+@inline
+function expNegative(y: v128): v128 {
+  const t = f32x4.mul(f32x4.pmax(y, f32x4.splat(-87)), f32x4.splat(1.4426950408889634));
+  const n = f32x4.nearest(t);
+  const f = f32x4.mul(f32x4.sub(t, n), f32x4.splat(0.6931471805599453)); // f ln 2, |f| <= 0.347
+  let p = f32x4.splat(1.0 / 5040);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 720));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+/** dx[i] = dy[i] * (Phi(x[i]) + x[i] phi(x[i])) for the groups of 4, g0 <= i / 4 < g1 (dx may be dy). */
+export function geluBackward(dx: usize, dy: usize, x: usize, g0: i32, g1: i32): void {
+  const invSqrt2Pi = f32x4.splat(0.3989422804014327);
+  for (let g = g0; g < g1; g++) {
+    const o = (<usize>g) << 4;
+    const v = v128.load(x + o);
+    const density = f32x4.mul(invSqrt2Pi, expNegative(f32x4.mul(f32x4.splat(-0.5), f32x4.mul(v, v))));
+    const d = f32x4.add(gelu4Phi(v), f32x4.mul(v, density));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), d));
+  }
+}
