@@ -1,7 +1,8 @@
-// Backward kernels of the training step (src/train): the depthwise conv's weight gradient and GELU's
-// derivative. The GEMMs of backpropagation reuse gemm (assembly/gemm.ts) on transposed operands, and the
-// depthwise conv's input gradient is dwconv with the kernel flipped.
+// Backward kernels of the training step (src/train): the depthwise conv's weight gradient, GELU's derivative
+// and the weight-gradient GEMM (gemmTN). The other GEMMs of backpropagation reuse gemm (assembly/gemm.ts) on
+// rearranged operands, and the depthwise conv's input gradient is dwconv with the kernel flipped.
 
+import { fmadd } from "./fma";
 import { gelu4Phi } from "./gelu";
 
 /**
@@ -97,5 +98,96 @@ export function geluBackward(dx: usize, dy: usize, x: usize, g0: i32, g1: i32): 
     const density = f32x4.mul(invSqrt2Pi, expNegative(f32x4.mul(f32x4.splat(-0.5), f32x4.mul(v, v))));
     const d = f32x4.add(gelu4Phi(v), f32x4.mul(v, density));
     v128.store(dx + o, f32x4.mul(v128.load(dy + o), d));
+  }
+}
+
+/**
+ * The weight gradient of a linear layer, dW = dy^T . x, straight from the row-major activations (no
+ * transposed copy): out[n, k] = sum_m a[m, n] * b[m, k]. Register tile: 4 rows n x 8 columns k (8
+ * accumulators; per m, 4 broadcasts of a and 2 vectors of b), the sum over m walked in blocks of MB rows so
+ * that the block of b stays in cache while every tile of a 4-row band passes over it.
+ * out [N, Kp]; a [M, N]; b [M, Kp] (Kp a multiple of 8); rows n0 <= n < n1 of out are written.
+ */
+export function gemmTN(out: usize, a: usize, b: usize, N: i32, Kp: i32, M: i32, n0: i32, n1: i32): void {
+  const MB = 256;
+  const aRow = (<usize>N) << 2;
+  const bRow = (<usize>Kp) << 2;
+  for (let m0 = 0; m0 < M; m0 += MB) {
+    const m1 = min(M, m0 + MB);
+    let n = n0;
+    for (; n + 4 <= n1; n += 4) {
+      for (let k = 0; k < Kp; k += 8) {
+        const o = out + ((<usize>(n * Kp + k)) << 2);
+        let c00 = f32x4.splat(0);
+        let c01 = c00;
+        let c10 = c00;
+        let c11 = c00;
+        let c20 = c00;
+        let c21 = c00;
+        let c30 = c00;
+        let c31 = c00;
+        let ap = a + <usize>m0 * aRow + ((<usize>n) << 2);
+        let bp = b + <usize>m0 * bRow + ((<usize>k) << 2);
+        for (let m = m0; m < m1; m++) {
+          const x0 = v128.load(bp);
+          const x1 = v128.load(bp, 16);
+          let s = v128.load32_splat(ap);
+          c00 = fmadd(c00, s, x0);
+          c01 = fmadd(c01, s, x1);
+          s = v128.load32_splat(ap, 4);
+          c10 = fmadd(c10, s, x0);
+          c11 = fmadd(c11, s, x1);
+          s = v128.load32_splat(ap, 8);
+          c20 = fmadd(c20, s, x0);
+          c21 = fmadd(c21, s, x1);
+          s = v128.load32_splat(ap, 12);
+          c30 = fmadd(c30, s, x0);
+          c31 = fmadd(c31, s, x1);
+          ap += aRow;
+          bp += bRow;
+        }
+        if (m0 > 0) {
+          c00 = f32x4.add(c00, v128.load(o));
+          c01 = f32x4.add(c01, v128.load(o, 16));
+          c10 = f32x4.add(c10, v128.load(o + bRow));
+          c11 = f32x4.add(c11, v128.load(o + bRow, 16));
+          c20 = f32x4.add(c20, v128.load(o + 2 * bRow));
+          c21 = f32x4.add(c21, v128.load(o + 2 * bRow, 16));
+          c30 = f32x4.add(c30, v128.load(o + 3 * bRow));
+          c31 = f32x4.add(c31, v128.load(o + 3 * bRow, 16));
+        }
+        v128.store(o, c00);
+        v128.store(o, c01, 16);
+        v128.store(o + bRow, c10);
+        v128.store(o + bRow, c11, 16);
+        v128.store(o + 2 * bRow, c20);
+        v128.store(o + 2 * bRow, c21, 16);
+        v128.store(o + 3 * bRow, c30);
+        v128.store(o + 3 * bRow, c31, 16);
+      }
+    }
+    // leftover rows (N not a multiple of 4, or an odd split): one row at a time
+    for (; n < n1; n++) {
+      for (let k = 0; k < Kp; k += 8) {
+        const o = out + ((<usize>(n * Kp + k)) << 2);
+        let c0 = f32x4.splat(0);
+        let c1 = c0;
+        let ap = a + <usize>m0 * aRow + ((<usize>n) << 2);
+        let bp = b + <usize>m0 * bRow + ((<usize>k) << 2);
+        for (let m = m0; m < m1; m++) {
+          const s = v128.load32_splat(ap);
+          c0 = fmadd(c0, s, v128.load(bp));
+          c1 = fmadd(c1, s, v128.load(bp, 16));
+          ap += aRow;
+          bp += bRow;
+        }
+        if (m0 > 0) {
+          c0 = f32x4.add(c0, v128.load(o));
+          c1 = f32x4.add(c1, v128.load(o, 16));
+        }
+        v128.store(o, c0);
+        v128.store(o, c1, 16);
+      }
+    }
   }
 }

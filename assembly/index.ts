@@ -9,4 +9,4 @@ export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";
-export { dwconvWeightGrad, geluBackward } from "./backward";
+export { dwconvWeightGrad, geluBackward, gemmTN } from "./backward";

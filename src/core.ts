@@ -8,6 +8,7 @@ export {
   basePrefix,
   block,
   classificationLoss,
+  classificationLossGradient,
   ConfigError,
   Conv2d,
   ConvNextEmbeddings,
@@ -57,3 +58,4 @@ export { serializeNpy, type NpyArray } from "./io/npy.js";
 export * from "./preprocess/index.js";
 export * from "./pretrained/index.js";
 export * from "./backend/index.js";
+export * from "./train/index.js";

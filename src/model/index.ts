@@ -23,7 +23,7 @@ export {
   type RunOptions,
   type Weights,
 } from "./executor.js";
-export { classificationLoss, inferProblemType, type Labels } from "./loss.js";
+export { classificationLoss, classificationLossGradient, inferProblemType, type Labels } from "./loss.js";
 export { Module, ModuleDict, ModuleList, Parameter } from "./module.js";
 export { Conv2d, DepthwiseConv2d, LayerNorm, Linear } from "./nn.js";
 export { PlanBuilder, stepParameters, type Plan, type PlanStep, type PlanValue } from "./plan.js";

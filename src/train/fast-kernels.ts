@@ -1,11 +1,11 @@
-// The training kernels on a fast backend (wasm SIMD or pure TS, with its threads): every GEMM of the
-// forward and backward passes is the backend's gemm (assembly/gemm.ts: out[m, p] = sum_k w[m, k] x[k, p]) on
-// operands arranged so that no new GEMM is needed (rows are [rows, features], channels-last):
+// The training kernels on a fast backend (wasm SIMD or pure TS, with its threads). The GEMMs of the forward
+// pass and of the input gradients are the backend's gemm (assembly/gemm.ts: out[m, p] = sum_k w[m, k] x[k, p])
+// on operands arranged for it (rows are [rows, features], channels-last):
 //   forward   y [M, N]  = x [M, K] . W^T        w-operand x (its rows), x-operand W^T [K, N]
 //   input     dx [M, K] = dy [M, N] . W         w-operand dy,          x-operand W [N, K]
-//   weight    dW [N, K] = dy^T [N, M] . x       w-operand dy^T,        x-operand x [M, K]
+// and the weight gradient dW [N, K] = dy^T . x is gemmTN, which reads both row-major operands as they are.
 // The depthwise conv's input gradient is the forward dwconv kernel with the kernel flipped; its weight
-// gradient and GELU's derivative are kernels of their own (assembly/backward.ts, with pure-TS twins).
+// gradient, GELU's derivative and gemmTN are kernels of their own (assembly/backward.ts, pure-TS twins).
 // Operands are staged into the backend's heap and results copied back; the rest of the step stays in
 // src/train's readable code.
 
@@ -95,7 +95,7 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         getRows(dx, DX, M, K, K8);
       }
       const DW = alloc(N * K8);
-      gemm(DW, putRows(transpose(dy, M, N), N, M), putRows(x, M, K, K8), N, M, K8, K);
+      backend.run("gemmTN", [DW, putRows(dy, M, N), putRows(x, M, K, K8), N, K8, M], N, 4);
       getRows(dw, DW, N, K, K8);
       if (db) {
         const sums = new Float64Array(N);

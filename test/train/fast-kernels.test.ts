@@ -40,6 +40,7 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("trai
       [3, 1],
       [130, 42],
       [33, 5],
+      [600, 9], // more rows than gemmTN's block of 256: partial sums carried across blocks
     ]) {
       const x = rand(M * K);
       const w = rand(N * K, 1 / Math.sqrt(K));
@@ -53,9 +54,9 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("trai
       const f = { dx: new Float32Array(M * K), dw: new Float32Array(N * K), db: new Float32Array(N) };
       ref.linearBackward(r.dx, r.dw, r.db, dy, x, w, M, K, N);
       fast.linearBackward(f.dx, f.dw, f.db, dy, x, w, M, K, N);
-      // float32 sums of up to M = 130 products against float64 ones
+      // float32 sums of up to M = 600 products against float64 ones
       expect(normalizedError(f.dx, r.dx)).toBeLessThan(1e-6);
-      expect(normalizedError(f.dw, r.dw)).toBeLessThan(2e-6);
+      expect(normalizedError(f.dw, r.dw)).toBeLessThan(4e-6);
       expect(normalizedError(f.db, r.db)).toBeLessThan(1e-6);
     }
   });

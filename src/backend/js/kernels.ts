@@ -426,6 +426,22 @@ export function dwconvWeightGrad(
   }
 }
 
+/** See assembly/backward.ts: out[n, k] = sum_m a[m, n] b[m, k] (float64 sums), rows n0..n1. */
+export function gemmTN(mem: JsMemory, out: number, a: number, b: number, N: number, Kp: number, M: number, n0: number, n1: number): void { // prettier-ignore
+  const f = mem.f32;
+  const acc = new Float64Array(Kp);
+  for (let n = n0; n < n1; n++) {
+    acc.fill(0);
+    for (let m = 0; m < M; m++) {
+      const s = f[(a >> 2) + m * N + n];
+      if (s === 0) continue;
+      const row = (b >> 2) + m * Kp;
+      for (let k = 0; k < Kp; k++) acc[k] += s * f[row + k];
+    }
+    for (let k = 0; k < Kp; k++) f[(out >> 2) + n * Kp + k] = acc[k];
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = {
   gemm,
@@ -438,5 +454,6 @@ export const JS_KERNELS = {
   geluArray,
   dwconvWeightGrad,
   geluBackward,
+  gemmTN,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, geluPhi];
