@@ -104,6 +104,10 @@ async function run(argv: string[]): Promise<number> {
   const valSplit = number(values["val-split"], "--val-split", 0, (n) => n >= 0 && n < 1, "in [0, 1)");
   const seed = number(values.seed, "--seed", 42, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
 
+  if (values.resume && !(await exists(join(output, "trainer_state.json")))) {
+    throw new CliError(`--resume: ${output} has no trainer_state.json (no run to continue)`);
+  }
+
   // the data: a fixed batch, or an image folder split into train / validation
   const fixed = dataPath.endsWith(".safetensors") ? await readFixedBatch(dataPath) : null;
   const folder = fixed ? null : await readImageFolder(dataPath);
@@ -112,9 +116,6 @@ async function run(argv: string[]): Promise<number> {
 
   // the model: from --model (a new head when the classes differ) or, with --resume, from DIR
   const source = values.resume ? output : values.model!;
-  if (values.resume && !(await exists(join(output, "trainer_state.json")))) {
-    throw new CliError(`--resume: ${output} has no trainer_state.json (no run to continue)`);
-  }
   const files = await resolveModel(source);
   const config = await readConfig(files);
   const newHead = folder ? setClasses(config, folder.classes) : false;
