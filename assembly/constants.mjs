@@ -13,6 +13,9 @@ export const CONSTANTS = {
   // last stages), else chunks of 256 KB (see assembly/gemm.ts)
   GEMM_PANEL_FLOATS: 180224,
 
+  // gemmTN (the weight-gradient GEMM, assembly/backward.ts): rows of the sum packed per block
+  GEMM_TN_BLOCK: 128,
+
   // Memory below the heap's first block: the wasm kernels' SIMD constant table lives at 256..496
   KERNEL_TABLE_OFFSET: 256,
   HEAP_START: 1024,

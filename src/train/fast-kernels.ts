@@ -11,8 +11,8 @@
 
 import { getBackend, type Backend } from "../backend/backend.js";
 import { fastOps } from "../backend/fast-ops.js";
-import { GEMM_MODE_BIAS } from "../backend/kernel-constants.generated.js";
-import { dwconvGradScratchFloats, dwconvScratchFloats, gemmMinChunk, gemmPackBytes, planeStride, scratchBytes } from "../backend/workspace.js"; // prettier-ignore
+import { GEMM_MODE_BIAS, GEMM_MODE_RESIDUAL } from "../backend/kernel-constants.generated.js";
+import { dwconvGradScratchFloats, dwconvScratchFloats, gemmMinChunk, gemmPackBytes, gemmTNScratchFloats, planeStride, scratchBytes } from "../backend/workspace.js"; // prettier-ignore
 import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
 const FAST_ACTIVATIONS = ["gelu", "gelu_python"]; // the exact erf GELU of the backend's kernels
@@ -55,10 +55,10 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     else for (let r = 0; r < R; r++) out.set(f.subarray((offset >> 2) + r * stride, (offset >> 2) + r * stride + L), r * L); // prettier-ignore
   };
   /** out [M, P] = w [M, K] . x [K, P] with `pixels` real columns, split over the threads by rows. */
-  const gemm = (out: number, w: number, x: number, M: number, K: number, P: number, pixels: number) => {
+  const gemm = (out: number, w: number, x: number, M: number, K: number, P: number, pixels: number, mode = GEMM_MODE_BIAS) => { // prettier-ignore
     const packBytes = gemmPackBytes(K);
     const pack = alloc((packBytes / 4) * backend.threads);
-    const args = [out, w, x, zeros(M), 0, M, K, P, 1, GEMM_MODE_BIAS, pack, packBytes, pixels];
+    const args = [out, w, x, zeros(M), 0, M, K, P, 1, mode, pack, packBytes, pixels];
     backend.run("gemm", args, M, 4, gemmMinChunk(1, M, backend.threads));
   };
   const scoped =
@@ -82,10 +82,16 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       const N8 = planeStride(N);
       const X = putRows(x, M, K);
       const WT = putRows(transpose(weight, N, K), K, N, N8);
-      const Y = alloc(M * N8);
-      gemm(Y, X, WT, M, K, N8, N);
-      getRows(out, Y, M, N, N8);
-      if (bias) for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[m * N + n] += bias[n];
+      // the bias is per column here (the kernel's is per row): every row starts as the bias, the GEMM adds to it
+      const Y = bias ? putRows(bias, 1, N, N8) : 0;
+      const rows = bias ? alloc(M * N8) : zeros(M * N8);
+      if (bias) {
+        const f = heap.f32;
+        const row = f.subarray(Y >> 2, (Y >> 2) + N8);
+        for (let m = 0; m < M; m++) f.set(row, (rows >> 2) + m * N8);
+      }
+      gemm(rows, X, WT, M, K, N8, N, GEMM_MODE_RESIDUAL);
+      getRows(out, rows, M, N, N8);
     }),
     linearBackward: scoped((dx, dw, db, dy, x, weight, M, K, N) => {
       const K8 = planeStride(K);
@@ -95,7 +101,9 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         getRows(dx, DX, M, K, K8);
       }
       const DW = alloc(N * K8);
-      backend.run("gemmTN", [DW, putRows(dy, M, N), putRows(x, M, K, K8), N, K8, M], N, 4);
+      const bytes = scratchBytes(gemmTNScratchFloats(N));
+      const args = [DW, putRows(dy, M, N), putRows(x, M, K, K8), N, K8, M, alloc((bytes / 4) * backend.threads), bytes];
+      backend.run("gemmTN", args, N, 4);
       getRows(dw, DW, N, K, K8);
       if (db) {
         const sums = new Float64Array(N);

@@ -427,7 +427,7 @@ export function dwconvWeightGrad(
 }
 
 /** See assembly/backward.ts: out[n, k] = sum_m a[m, n] b[m, k] (float64 sums), rows n0..n1. */
-export function gemmTN(mem: JsMemory, out: number, a: number, b: number, N: number, Kp: number, M: number, n0: number, n1: number): void { // prettier-ignore
+export function gemmTN(mem: JsMemory, out: number, a: number, b: number, N: number, Kp: number, M: number, _scratchBase: number, _scratchBytes: number, n0: number, n1: number): void { // prettier-ignore
   const f = mem.f32;
   const acc = new Float64Array(Kp);
   for (let n = n0; n < n1; n++) {
