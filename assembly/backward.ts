@@ -203,3 +203,28 @@ function finishTN(o: usize, c0: v128, c1: v128, accumulate: bool): void {
   v128.store(o, c0);
   v128.store(o, c1, 16);
 }
+
+/**
+ * A bias gradient: out[n] = sum_m a[m, n] for the columns of groups g0 <= n / 4 < g1, summed in float64 (in
+ * acc, [N] doubles) while a is read row by row. out [N] float32; a [M, N]; acc [round4(N)] float64.
+ */
+export function columnSums(out: usize, a: usize, N: i32, M: i32, acc: usize, g0: i32, g1: i32): void {
+  const n0 = g0 << 2;
+  const n1 = min(N, g1 << 2);
+  const full = n1 & ~3;
+  memory.fill(acc + ((<usize>n0) << 3), 0, (<usize>(n1 - n0)) << 3);
+  const aRow = (<usize>N) << 2;
+  let row = a;
+  for (let m = 0; m < M; m++) {
+    let n = n0;
+    for (; n < full; n += 4) {
+      const v = v128.load(row + ((<usize>n) << 2));
+      const p = acc + ((<usize>n) << 3);
+      v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+      v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+    }
+    for (; n < n1; n++) store<f64>(acc + ((<usize>n) << 3), load<f64>(acc + ((<usize>n) << 3)) + <f64>load<f32>(row + ((<usize>n) << 2))); // prettier-ignore
+    row += aRow;
+  }
+  for (let n = n0; n < n1; n++) store<f32>(out + ((<usize>n) << 2), <f32>load<f64>(acc + ((<usize>n) << 3)));
+}

@@ -9,4 +9,4 @@ export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";
-export { dwconvWeightGrad, geluBackward, gemmTN } from "./backward";
+export { columnSums, dwconvWeightGrad, geluBackward, gemmTN } from "./backward";

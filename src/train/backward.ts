@@ -19,6 +19,7 @@ import { imageToPatches, patchesToImage } from "./patchify.js";
 export interface Tape {
   readonly plan: Plan;
   readonly values: Float32Array[];
+  /** Per step, what a block kept (null once its backward has used it). */
   readonly saved: Array<BlockSaved | null>;
 }
 
@@ -71,7 +72,7 @@ export function trainingForward(
       saved[i] = s;
       return;
     }
-    const out = new Float32Array(outShape.reduce((a, b) => a * b, 1));
+    const out = kernels.alloc(outShape.reduce((a, b) => a * b, 1));
     values[step.output] = out;
     switch (step.kind) {
       case "conv2d":
@@ -105,8 +106,14 @@ export function tapeOutputs(tape: Tape): Map<string, Tensor> {
 /**
  * Backpropagates `upstream` (d objective / d value, for some values: an output's upstream gradient, d loss /
  * d logits) through the tape. `want` lists the values whose gradient to return; the input's gradient is
- * computed only when asked for.
+ * computed only when asked for. Consumes the tape's saved block activations (not its values: freeTape).
  */
+/** Gives the tape's buffers back to the kernels (after backward, or when a forward is not backpropagated). */
+export function freeTape(tape: Tape, kernels: TrainingKernels): void {
+  tape.values.forEach((v, i) => i !== tape.plan.input && kernels.free(v));
+  for (const s of tape.saved) if (s) kernels.free(s.dwOut, s.hidden, s.branch);
+}
+
 export function backward(
   tape: Tape,
   weights: Weights,
@@ -126,9 +133,16 @@ export function backward(
   const add = (v: number, g: Float32Array) => {
     const into = valueGrads[v];
     if (!into) valueGrads[v] = g;
-    else for (let i = 0; i < g.length; i++) into[i] += g[i];
+    else {
+      for (let i = 0; i < g.length; i++) into[i] += g[i];
+      kernels.free(g);
+    }
   };
-  for (const [v, g] of upstream) add(v, g.slice());
+  for (const [v, g] of upstream) {
+    const copy = kernels.alloc(g.length);
+    copy.set(g);
+    add(v, copy);
+  }
   const result = new Map<number, Float32Array | null>();
   const keep = new Set(want);
   const needInput = keep.has(plan.input);
@@ -143,6 +157,10 @@ export function backward(
     const inShape = plan.values[step.input].shape;
     const needDx = step.input !== plan.input || needInput;
     const dx = stepBackward(step, i, dy, x, inShape, plan.values[step.output].shape, needDx, saved, w, grad, kernels);
+    if (!keep.has(step.output)) kernels.free(dy);
+    const s = saved[i];
+    if (s) kernels.free(s.dwOut, s.hidden, s.branch);
+    saved[i] = null;
     if (dx) add(step.input, dx);
   }
   if (needInput) result.set(plan.input, valueGrads[plan.input]);
@@ -182,7 +200,7 @@ function stepBackward(
     case "conv2d":
       return convBackward(step, dy, x, inShape, outShape, needDx, w, grad, kernels);
     case "layernorm": {
-      const dx = new Float32Array(x.length);
+      const dx = kernels.alloc(x.length);
       const acc = new Float64Array(2 * (step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1]));
       const C = step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1];
       if (step.dataFormat === "channels_first") {
@@ -194,12 +212,12 @@ function stepBackward(
       return dx;
     }
     case "pool": {
-      const dx = new Float32Array(x.length);
+      const dx = kernels.alloc(x.length);
       globalAveragePoolBackward(dx, dy, inShape[0], inShape[1], x.length / (inShape[0] * inShape[1]));
       return dx;
     }
     case "linear": {
-      const dx = needDx ? new Float32Array(x.length) : null;
+      const dx = needDx ? kernels.alloc(x.length) : null;
       const [M, K] = inShape;
       kernels.linearBackward(dx, grad(step.weight), step.bias ? grad(step.bias) : null, dy, x, w(step.weight), M, K, outShape[1]); // prettier-ignore
       return dx;
@@ -225,11 +243,12 @@ function convForward(
     return;
   }
   const rows = N * OH * OW;
-  const patches = new Float32Array(rows * Cin * k * k);
+  const patches = kernels.alloc(rows * Cin * k * k);
   imageToPatches(patches, x, N, Cin, H, W, k);
-  const y = new Float32Array(rows * Cout);
+  const y = kernels.alloc(rows * Cout);
   kernels.linear(y, patches, w(step.weight), bias, rows, Cin * k * k, Cout);
   channelsLastToFirst(out, y, N, Cout, OH * OW);
+  kernels.free(patches, y);
 }
 
 function convBackward(
@@ -244,7 +263,7 @@ function convBackward(
   kernels: TrainingKernels,
 ): Float32Array | null {
   const k = step.kernel;
-  const dx = needDx ? new Float32Array(x.length) : null;
+  const dx = needDx ? kernels.alloc(x.length) : null;
   const db = step.bias ? grad(step.bias) : null;
   if (!isPatchify(step)) {
     conv2dBackward(dx, grad(step.weight), db, dy, x, w(step.weight), N, Cin, H, W, Cout, OH, OW, k, step.stride, step.padding); // prettier-ignore
@@ -252,12 +271,13 @@ function convBackward(
   }
   const rows = N * OH * OW;
   const K = Cin * k * k;
-  const patches = new Float32Array(rows * K);
+  const patches = kernels.alloc(rows * K);
   imageToPatches(patches, x, N, Cin, H, W, k);
-  const dRows = new Float32Array(rows * Cout);
+  const dRows = kernels.alloc(rows * Cout);
   channelsFirstToLast(dRows, dy, N, Cout, OH * OW);
-  const dPatches = dx ? new Float32Array(rows * K) : null;
+  const dPatches = dx ? kernels.alloc(rows * K) : null;
   kernels.linearBackward(dPatches, grad(step.weight), db, dRows, patches, w(step.weight), rows, K, Cout);
   if (dx && dPatches) patchesToImage(dx, dPatches, N, Cin, H, W, k);
+  kernels.free(patches, dRows, dPatches);
   return dx;
 }

@@ -43,20 +43,22 @@ export function blockForward(
   const { dwconv, layernorm, pwconv1, pwconv2, grn } = step;
   const bias = (name: string | null) => (name ? w(name) : null);
 
-  const spatial = new Float32Array(x.length);
+  const spatial = kernels.alloc(x.length);
   kernels.depthwiseConv2d(spatial, x, w(dwconv.weight), bias(dwconv.bias), N, C, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
-  const dwOut = new Float32Array(x.length);
+  const dwOut = kernels.alloc(x.length);
   channelsFirstToLast(dwOut, spatial, N, C, HW);
   const normed = spatial; // reused: [N, HW, C] from here on
   layerNormChannelsLast(normed, dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
-  const h = new Float32Array(rows * hidden);
+  const h = kernels.alloc(rows * hidden);
   kernels.linear(h, normed, w(pwconv1.weight), bias(pwconv1.bias), rows, C, hidden);
-  const a = new Float32Array(rows * hidden);
+  const a = kernels.alloc(rows * hidden);
   kernels.activation(a, h, a.length, step.activation);
   if (grn) globalResponseNorm(a, w(grn.weight), w(grn.bias), N, HW, hidden, new Float64Array(hidden));
-  const branch = new Float32Array(x.length);
+  const branch = kernels.alloc(x.length);
   kernels.linear(branch, a, w(pwconv2.weight), bias(pwconv2.bias), rows, hidden, C);
-  const saved: BlockSaved = { dwOut, hidden: h, branch: step.layerScale ? branch.slice() : null, mask: null };
+  kernels.free(a);
+  const saved: BlockSaved = { dwOut, hidden: h, branch: null, mask: null };
+  if (step.layerScale) (saved.branch = kernels.alloc(branch.length)).set(branch);
   if (step.layerScale) layerScale(branch, w(step.layerScale), rows, C);
   if (step.dropPath > 0) {
     saved.mask = new Float32Array(N);
@@ -64,6 +66,7 @@ export function blockForward(
   }
   const out = normed; // [N, C, HW] now
   channelsLastToFirst(out, branch, N, C, HW);
+  kernels.free(branch);
   for (let i = 0; i < out.length; i++) out[i] += x[i]; // input + drop_path(x)
   return { out, saved };
 }
@@ -90,41 +93,45 @@ export function blockBackward(
   const gradOrNull = (name: string | null) => (name ? grad(name) : null);
 
   // recomputed: the LayerNorm output, the activation, GRN's output
-  const normed = new Float32Array(rows * C);
+  const normed = kernels.alloc(rows * C);
   layerNormChannelsLast(normed, saved.dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
-  const a = new Float32Array(rows * hidden);
+  const a = kernels.alloc(rows * hidden);
   kernels.activation(a, saved.hidden, a.length, step.activation);
   let g = a;
   if (grn) {
-    g = a.slice();
+    (g = kernels.alloc(a.length)).set(a);
     globalResponseNorm(g, w(grn.weight), w(grn.bias), N, HW, hidden, new Float64Array(hidden));
   }
 
   // the branch: permute back, drop path, layer scale
-  const dBranch = new Float32Array(rows * C);
+  const dBranch = kernels.alloc(rows * C);
   channelsFirstToLast(dBranch, dy, N, C, HW);
   if (saved.mask) dropPathBackward(dBranch, dBranch, saved.mask, N, HW * C, step.dropPath);
   if (step.layerScale) layerScaleBackward(dBranch, grad(step.layerScale), dBranch, saved.branch!, w(step.layerScale), rows, C); // prettier-ignore
 
   // pwconv2, GRN, the activation, pwconv1
-  const dg = new Float32Array(rows * hidden);
+  const dg = kernels.alloc(rows * hidden);
   kernels.linearBackward(dg, grad(pwconv2.weight), gradOrNull(pwconv2.bias), dBranch, g, w(pwconv2.weight), rows, hidden, C); // prettier-ignore
   if (grn) {
-    const da = new Float32Array(rows * hidden);
+    const da = kernels.alloc(rows * hidden);
     globalResponseNormBackward(da, grad(grn.weight), grad(grn.bias), dg, a, w(grn.weight), N, HW, hidden, new Float64Array(3 * hidden)); // prettier-ignore
     dg.set(da);
+    kernels.free(da, g);
   }
+  kernels.free(a);
   kernels.activationBackward(dg, dg, saved.hidden, dg.length, step.activation);
-  const dNormed = new Float32Array(rows * C);
+  const dNormed = kernels.alloc(rows * C);
   kernels.linearBackward(dNormed, grad(pwconv1.weight), gradOrNull(pwconv1.bias), dg, normed, w(pwconv1.weight), rows, C, hidden); // prettier-ignore
+  kernels.free(dg);
 
   // the LayerNorm, the permute, the dwconv
   const dDw = normed; // reused
   layerNormChannelsLastBackward(dDw, grad(layernorm.weight), grad(layernorm.bias), dNormed, saved.dwOut, w(layernorm.weight), rows, C, layernorm.eps, new Float64Array(2 * C)); // prettier-ignore
   const dSpatial = dBranch; // reused: [N, C, HW]
   channelsLastToFirst(dSpatial, dDw, N, C, HW);
-  const dx = new Float32Array(x.length);
+  const dx = kernels.alloc(x.length);
   kernels.depthwiseConv2dBackward(dx, grad(dwconv.weight), gradOrNull(dwconv.bias), dSpatial, x, w(dwconv.weight), N, C, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
+  kernels.free(normed, dNormed, dBranch);
   for (let i = 0; i < dx.length; i++) dx[i] += dy[i]; // the residual
   return dx;
 }

@@ -6,8 +6,8 @@
 // and the weight gradient dW [N, K] = dy^T . x is gemmTN, which reads both row-major operands as they are.
 // The depthwise conv's input gradient is the forward dwconv kernel with the kernel flipped; its weight
 // gradient, GELU's derivative and gemmTN are kernels of their own (assembly/backward.ts, pure-TS twins).
-// Operands are staged into the backend's heap and results copied back; the rest of the step stays in
-// src/train's readable code.
+// The step's buffers are views of the backend's heap (alloc/free), so the kernels run on them in place;
+// other arrays are staged into the heap and copied back. The rest of the step stays in src/train's code.
 
 import { getBackend, type Backend } from "../backend/backend.js";
 import { fastOps } from "../backend/fast-ops.js";
@@ -30,6 +30,9 @@ export function trainingKernels(backend: Backend | null = getBackend()): Trainin
 export function backendTrainingKernels(backend: Backend): TrainingKernels {
   const heap = backend.heap;
   const ops = fastOps(backend);
+  // the heap views handed out by alloc, and their offsets (views survive the heap's growth only when shared)
+  const views = new WeakMap<Float32Array, number>();
+  const at = (a: Float32Array | null) => (a ? views.get(a) : undefined);
   const blocks: number[] = [];
   const alloc = (floats: number) => {
     const offset = heap.alloc(Math.max(16, floats));
@@ -78,61 +81,93 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
 
   return {
     name: backend.kernels,
+    alloc: (n) => {
+      if (!heap.shared) return new Float32Array(n);
+      let offset;
+      try {
+        offset = heap.alloc(Math.max(16, n));
+      } catch {
+        return new Float32Array(n); // the heap's 4 GiB are full: an ordinary array (its kernels stage it)
+      }
+      heap.f32.fill(0, offset >> 2, (offset >> 2) + n);
+      const view = heap.view(offset, n);
+      views.set(view, offset);
+      return view;
+    },
+    free: (...buffers) => {
+      for (const b of buffers) {
+        const offset = at(b ?? null);
+        if (offset === undefined) continue;
+        views.delete(b!);
+        heap.free(offset);
+      }
+    },
     linear: scoped((out, x, weight, bias, M, K, N) => {
       const N8 = planeStride(N);
-      const X = putRows(x, M, K);
+      const X = at(x) ?? putRows(x, M, K);
       const WT = putRows(transpose(weight, N, K), K, N, N8);
       // the bias is per column here (the kernel's is per row): every row starts as the bias, the GEMM adds to it
-      const Y = bias ? putRows(bias, 1, N, N8) : 0;
-      const rows = bias ? alloc(M * N8) : zeros(M * N8);
+      const direct = N === N8 ? at(out) : undefined;
+      const rows = direct ?? (bias ? alloc(M * N8) : zeros(M * N8));
+      const f = heap.f32;
       if (bias) {
-        const f = heap.f32;
-        const row = f.subarray(Y >> 2, (Y >> 2) + N8);
+        const B = putRows(bias, 1, N, N8);
+        const row = f.subarray(B >> 2, (B >> 2) + N8);
         for (let m = 0; m < M; m++) f.set(row, (rows >> 2) + m * N8);
-      }
+      } else if (direct !== undefined) f.fill(0, rows >> 2, (rows >> 2) + M * N);
       gemm(rows, X, WT, M, K, N8, N, GEMM_MODE_RESIDUAL);
-      getRows(out, rows, M, N, N8);
+      if (direct === undefined) getRows(out, rows, M, N, N8);
     }),
     linearBackward: scoped((dx, dw, db, dy, x, weight, M, K, N) => {
       const K8 = planeStride(K);
+      const DY = at(dy) ?? putRows(dy, M, N);
       if (dx) {
-        const DX = alloc(M * K8);
-        gemm(DX, putRows(dy, M, N), putRows(weight, N, K, K8), M, N, K8, K);
-        getRows(dx, DX, M, K, K8);
+        const direct = K === K8 ? at(dx) : undefined;
+        const DX = direct ?? alloc(M * K8);
+        gemm(DX, DY, putRows(weight, N, K, K8), M, N, K8, K);
+        if (direct === undefined) getRows(dx, DX, M, K, K8);
       }
       const DW = alloc(N * K8);
       const bytes = scratchBytes(gemmTNScratchFloats(N));
-      const args = [DW, putRows(dy, M, N), putRows(x, M, K, K8), N, K8, M, alloc((bytes / 4) * backend.threads), bytes];
-      backend.run("gemmTN", args, N, 4);
+      const X = (K === K8 ? at(x) : undefined) ?? putRows(x, M, K, K8);
+      backend.run("gemmTN", [DW, DY, X, N, K8, M, alloc((bytes / 4) * backend.threads), bytes], N, 4);
       getRows(dw, DW, N, K, K8);
       if (db) {
-        const sums = new Float64Array(N);
-        for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) sums[n] += dy[m * N + n];
-        db.set(sums);
+        const sums = alloc(N);
+        const acc = alloc(2 * Math.ceil(N / 4) * 4); // float64
+        backend.run("columnSums", [sums, DY, N, M, acc], Math.ceil(N / 4), 1);
+        db.set(heap.f32.subarray(sums >> 2, (sums >> 2) + N));
       }
     }),
-    depthwiseConv2d: (out, x, weight, bias, N, C, H, W, k, pad) => {
+    depthwiseConv2d: scoped((out, x, weight, bias, N, C, H, W, k, pad) => {
       if (k !== 2 * pad + 1) return referenceKernels.depthwiseConv2d(out, x, weight, bias, N, C, H, W, k, pad);
-      ops.depthwiseConv2d(out, x, weight, bias, N, C, H, W, H, W, k, pad);
-    },
+      const [X, Y] = [at(x), at(out)];
+      if (X === undefined || Y === undefined) return ops.depthwiseConv2d(out, x, weight, bias, N, C, H, W, H, W, k, pad); // prettier-ignore
+      // planes of H * W floats, unpadded: dwconv reads and writes whole rows only
+      const bytes = scratchBytes(dwconvScratchFloats(H, W, pad));
+      const B = putRows(bias ?? new Float32Array(C), 1, C);
+      const args = [Y, X, putRows(weight, 1, weight.length), B, C, H, W, H * W, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
+      backend.run("dwconv", args, N * C, 1);
+    }),
     depthwiseConv2dBackward: scoped((dx, dw, db, dy, x, weight, N, C, H, W, k, pad) => {
       if (k !== 2 * pad + 1) return referenceKernels.depthwiseConv2dBackward(dx, dw, db, dy, x, weight, N, C, H, W, k, pad); // prettier-ignore
       const HW = H * W;
-      const P = planeStride(HW);
-      const DY = putRows(dy, N * C, HW, P);
+      const inPlace = at(dy) !== undefined && at(x) !== undefined && (!dx || at(dx) !== undefined);
+      const P = inPlace ? HW : planeStride(HW); // dwconv and its gradient read and write whole rows only
+      const DY = at(dy) ?? putRows(dy, N * C, HW, P);
       if (dx) {
         // the input gradient is the same 'same' conv of dy with the kernel flipped in both directions
         const flipped = new Float32Array(weight.length);
         for (let c = 0; c < C; c++) for (let t = 0; t < k * k; t++) flipped[c * k * k + t] = weight[c * k * k + (k * k - 1 - t)]; // prettier-ignore
         const bytes = scratchBytes(dwconvScratchFloats(H, W, pad));
-        const DX = alloc(N * C * P);
+        const DX = inPlace ? at(dx)! : alloc(N * C * P);
         const args = [DX, DY, putRows(flipped, 1, flipped.length), zeros(C), C, H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
         backend.run("dwconv", args, N * C, 1);
-        getRows(dx, DX, N * C, HW, P);
+        if (!inPlace) getRows(dx, DX, N * C, HW, P);
       }
       const bytes = scratchBytes(dwconvGradScratchFloats(H, W, pad));
       const partial = alloc(N * C * k * k);
-      const args = [partial, DY, putRows(x, N * C, HW, P), H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
+      const args = [partial, DY, at(x) ?? putRows(x, N * C, HW, P), H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
       backend.run("dwconvWeightGrad", args, N * C, 1);
       const f = heap.f32;
       for (let c = 0; c < C; c++) {
@@ -152,14 +187,18 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     }),
     activation: (out, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
-      ops.gelu(out, x, n);
+      const [X, Y] = [at(x), at(out)];
+      if (X === undefined || Y === undefined || n % 8 !== 0) return ops.gelu(out, x, n);
+      backend.run("geluArray", [Y, X, n], 1, 1);
     },
     activationBackward: scoped((dx, dy, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activationBackward(dx, dy, x, n, name);
       const n4 = Math.ceil(n / 4) * 4;
-      const DY = putRows(dy, 1, n, n4);
-      backend.run("geluBackward", [DY, DY, putRows(x, 1, n, n4)], n4 / 4, 1024);
-      getRows(dx, DY, 1, n, n4);
+      const direct = n === n4 && at(dx) !== undefined && at(dy) !== undefined && at(x) !== undefined;
+      const DY = direct ? at(dy)! : putRows(dy, 1, n, n4);
+      const DX = direct ? at(dx)! : DY;
+      backend.run("geluBackward", [DX, DY, direct ? at(x)! : putRows(x, 1, n, n4)], n4 / 4, 1024);
+      if (!direct) getRows(dx, DX, 1, n, n4);
     }),
   };
 }

@@ -8,7 +8,7 @@ import { checkPixelValues } from "../model/input.js";
 import type { ConvNextPreTrainedModel } from "../model/pretrained-model.js";
 import { torchRandom } from "../ops/torch-random.js";
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
-import { backward, tapeOutputs, trainingForward } from "./backward.js";
+import { backward, freeTape, tapeOutputs, trainingForward } from "./backward.js";
 import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
 export interface GradientOptions {
@@ -53,7 +53,7 @@ export function computeGradients(
   const weights = new Map(model.namedParameters());
   const kernels = options.kernels ?? referenceKernels;
   const tape = trainingForward(plan, weights, pixelValues, kernels, torchRandom(options.seed ?? 0));
-  const outputs = tapeOutputs(tape);
+  const outputs = new Map([...tapeOutputs(tape)].map(([name, t]) => [name, t.clone()])); // the tape is freed below
   const valueOf = new Map(plan.outputs);
   const seeds = new Map<number, Float32Array>();
   const result: Pick<Gradients, "loss" | "objective"> = {};
@@ -83,14 +83,22 @@ export function computeGradients(
   for (const name of wantOutputs) if (!valueOf.has(name)) throw new Error(`gradients: the model has no output "${name}"`); // prettier-ignore
   const inputGradient = options.inputGradient ?? true;
   const want = [...wantOutputs.map((n) => valueOf.get(n)!), ...(inputGradient ? [plan.input] : [])];
-  const back = backward(tape, weights, seeds, kernels, want);
+  let back;
+  try {
+    back = backward(tape, weights, seeds, kernels, want);
+  } finally {
+    freeTape(tape, kernels);
+  }
   const grads = new Map<string, Tensor>();
   for (const [name, p] of model.namedParameters()) {
     grads.set(name, new Tensor(back.grads.get(name) ?? new Float32Array(p.size), p.shape));
   }
   const asTensor = (v: number) => {
     const g = back.values.get(v);
-    return g ? new Tensor(g, plan.values[v].shape) : null;
+    if (!g) return null;
+    const t = new Tensor(g.slice(), plan.values[v].shape);
+    kernels.free(g);
+    return t;
   };
   return {
     ...result,

@@ -10,6 +10,13 @@ import { linear, linearBackward } from "../ops/linear.js";
 export interface TrainingKernels {
   /** "reference", or the backend's kernel name. */
   readonly name: string;
+  /**
+   * A zeroed buffer for an activation or a gradient of the step. A fast backend hands out views of its heap,
+   * so its kernels work on them in place (no copies in and out); `free` gives them back as soon as the step
+   * is done with them (the reference kernels leave that to the garbage collector).
+   */
+  alloc(n: number): Float32Array;
+  free(...buffers: Array<Float32Array | null | undefined>): void;
   /** out [M, N] = x [M, K] . weight [N, K]^T + bias. */
   linear(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void; // prettier-ignore
   /** dx [M, K] (or null) = dy . weight; dw [N, K] = dy^T . x; db [N] (or null) = column sums of dy. */
@@ -26,6 +33,8 @@ export interface TrainingKernels {
 /** The kernels of src/ops: float64 sums, the definition the fast ones are checked against. */
 export const referenceKernels: TrainingKernels = {
   name: "reference",
+  alloc: (n) => new Float32Array(n),
+  free: () => {},
   linear,
   linearBackward: (dx, dw, db, dy, x, weight, M, K, N) =>
     linearBackward(dx, dw, db, dy, x, weight, M, K, N, new Float64Array(N * K)),

@@ -30,9 +30,21 @@ function normalizedError(a: Float32Array, e: Float32Array): number {
 
 const CHANNELS = [1, 7, 42, 97];
 
-describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("training kernels: %s", (_label, backend) => {
+// every kernel on ordinary arrays (staged into the heap) and on the heap views alloc hands out (in place)
+const cases = backends.flatMap((b) => [
+  [`${b.name}/${b.threads}`, b, false] as const,
+  [`${b.name}/${b.threads} in place`, b, true] as const,
+]);
+
+describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
   const fast = backendTrainingKernels(backend);
   const ref = referenceKernels;
+  const buf = (a: Float32Array) => {
+    if (!inPlace) return a;
+    const view = fast.alloc(a.length);
+    view.set(a);
+    return view;
+  };
 
   it.each(CHANNELS)("linear forward and backward (dx, dW, db) with %i input features", (K) => {
     for (const [M, N] of [
@@ -46,14 +58,14 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("trai
       const w = rand(N * K, 1 / Math.sqrt(K));
       const b = rand(N, 0.1);
       const dy = rand(M * N);
-      const [yr, yf] = [new Float32Array(M * N), new Float32Array(M * N)];
+      const [yr, yf] = [new Float32Array(M * N), buf(new Float32Array(M * N))];
       ref.linear(yr, x, w, b, M, K, N);
-      fast.linear(yf, x, w, b, M, K, N);
+      fast.linear(yf, buf(x), w, b, M, K, N);
       expect(normalizedError(yf, yr)).toBeLessThan(1e-6);
       const r = { dx: new Float32Array(M * K), dw: new Float32Array(N * K), db: new Float32Array(N) };
-      const f = { dx: new Float32Array(M * K), dw: new Float32Array(N * K), db: new Float32Array(N) };
+      const f = { dx: buf(new Float32Array(M * K)), dw: new Float32Array(N * K), db: new Float32Array(N) };
       ref.linearBackward(r.dx, r.dw, r.db, dy, x, w, M, K, N);
-      fast.linearBackward(f.dx, f.dw, f.db, dy, x, w, M, K, N);
+      fast.linearBackward(f.dx, f.dw, f.db, buf(dy), buf(x), w, M, K, N);
       // float32 sums of up to M = 600 products against float64 ones
       expect(normalizedError(f.dx, r.dx)).toBeLessThan(1e-6);
       expect(normalizedError(f.dw, r.dw)).toBeLessThan(4e-6);
@@ -75,9 +87,13 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("trai
       const w = rand(C * k * k, 0.3);
       const dy = rand(N * C * H * W);
       const r = { dx: new Float32Array(x.length), dw: new Float32Array(w.length), db: new Float32Array(C) };
-      const f = { dx: new Float32Array(x.length), dw: new Float32Array(w.length), db: new Float32Array(C) };
+      const f = { dx: buf(new Float32Array(x.length)), dw: new Float32Array(w.length), db: new Float32Array(C) };
       ref.depthwiseConv2dBackward(r.dx, r.dw, r.db, dy, x, w, N, C, H, W, k, pad);
-      fast.depthwiseConv2dBackward(f.dx, f.dw, f.db, dy, x, w, N, C, H, W, k, pad);
+      fast.depthwiseConv2dBackward(f.dx, f.dw, f.db, buf(dy), buf(x), w, N, C, H, W, k, pad);
+      const [yr, yf] = [new Float32Array(x.length), buf(new Float32Array(x.length))];
+      ref.depthwiseConv2d(yr, x, w, f.db, N, C, H, W, k, pad);
+      fast.depthwiseConv2d(yf, buf(x), w, f.db, N, C, H, W, k, pad);
+      expect(normalizedError(yf, yr)).toBeLessThan(1e-6);
       expect(normalizedError(f.dx, r.dx)).toBeLessThan(1e-6);
       expect(normalizedError(f.dw, r.dw)).toBeLessThan(2e-6);
       expect(normalizedError(f.db, r.db)).toBeLessThan(1e-6);
@@ -85,18 +101,18 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("trai
   });
 
   it("GELU forward and backward, including far tails (±400) and odd lengths", () => {
-    for (const n of [1, 7, 97, 1001]) {
+    for (const n of [1, 7, 97, 1001, 1024]) {
       const x = rand(n, 8);
       x[0] = 400;
       if (n > 1) x[1] = -400;
       const dy = rand(n);
-      const [ar, af] = [new Float32Array(n), new Float32Array(n)];
+      const [ar, af] = [new Float32Array(n), buf(new Float32Array(n))];
       ref.activation(ar, x, n, "gelu");
-      fast.activation(af, x, n, "gelu");
+      fast.activation(af, buf(x), n, "gelu");
       expect(normalizedError(af, ar)).toBeLessThan(1e-6);
-      const [gr, gf] = [new Float32Array(n), new Float32Array(n)];
+      const [gr, gf] = [new Float32Array(n), buf(new Float32Array(n))];
       ref.activationBackward(gr, dy, x, n, "gelu");
-      fast.activationBackward(gf, dy, x, n, "gelu");
+      fast.activationBackward(gf, buf(dy), buf(x), n, "gelu");
       expect(normalizedError(gf, gr)).toBeLessThan(1e-6);
     }
   });

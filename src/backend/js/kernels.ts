@@ -442,6 +442,16 @@ export function gemmTN(mem: JsMemory, out: number, a: number, b: number, N: numb
   }
 }
 
+/** See assembly/backward.ts: column sums of a [M, N] in float64, column groups of 4 g0..g1. */
+export function columnSums(mem: JsMemory, out: number, a: number, N: number, M: number, _acc: number, g0: number, g1: number): void { // prettier-ignore
+  const f = mem.f32;
+  for (let n = 4 * g0; n < Math.min(N, 4 * g1); n++) {
+    let sum = 0;
+    for (let m = 0; m < M; m++) sum += f[(a >> 2) + m * N + n];
+    f[(out >> 2) + n] = sum;
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = {
   gemm,
@@ -455,5 +465,6 @@ export const JS_KERNELS = {
   dwconvWeightGrad,
   geluBackward,
   gemmTN,
+  columnSums,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, geluPhi];
