@@ -54,8 +54,9 @@ if (profile) {
         ? fn
         : (...a) => {
             const t = performance.now();
-            fn(...a);
+            const result = fn(...a);
             timed[k] = (timed[k] ?? 0) + performance.now() - t;
+            return result;
           },
     ]),
   );
