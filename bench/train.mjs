@@ -21,16 +21,19 @@ const dir = modelDir(configFile, name);
 const hfSrc = process.env.HF_SRC ?? "/tmp/hf4372/src";
 const python = "/usr/bin/python3";
 const torch = !flag("no-torch") && existsSync(python) && existsSync(join(hfSrc, "transformers"));
-if (!flag("no-torch") && !torch) console.log(`(PyTorch skipped: needs ${python} with torch and HF_SRC=${hfSrc}/transformers)`);
+if (!flag("no-torch") && !torch)
+  console.log(`(PyTorch skipped: needs ${python} with torch and HF_SRC=${hfSrc}/transformers)`);
 
 const json = (out) => JSON.parse(out.trim().split("\n").pop());
 const ours = (threads, batch) =>
   json(execFileSync(process.execPath, [join(here, "train-step.mjs"), dir, "wasm", threads, batch, runs, ...(flag("profile") ? ["--profile"] : [])], { encoding: "utf8", maxBuffer: 1 << 24 })); // prettier-ignore
 const pytorch = (threads, batch) =>
-  json(execFileSync(python, [join(here, "train-torch.py"), dir, threads, batch, runs], {
-    encoding: "utf8",
-    env: { ...process.env, PYTHONPATH: `${hfSrc}:${join(here, "../tools/hf-check/stubs")}` },
-  }));
+  json(
+    execFileSync(python, [join(here, "train-torch.py"), dir, threads, batch, runs], {
+      encoding: "utf8",
+      env: { ...process.env, PYTHONPATH: `${hfSrc}:${join(here, "../tools/hf-check/stubs")}` },
+    }),
+  );
 
 const rows = [];
 for (let round = 0; round < rounds; round++) {

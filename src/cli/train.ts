@@ -55,7 +55,13 @@ transformers' models, and writes a checkpoint that transformers' from_pretrained
   --seed N               shuffling, the held-out split, a new head's init and drop path (default 42)
   --resume               continue the run saved in --output (weights, optimizer state, step count)`;
 
-function number(value: string | undefined, flag: string, fallback: number, check: (n: number) => boolean, what: string) {
+function number(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  check: (n: number) => boolean,
+  what: string,
+) {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !check(n)) throw new CliError(`${flag} must be ${what}, got "${value}"`);
@@ -87,7 +93,8 @@ async function run(argv: string[]): Promise<number> {
   const output = requireOption(values.output, "--output");
   const dataPath = requireOption(values.data, "--data");
   if (!values.resume) requireOption(values.model, "--model");
-  if (values.epochs !== undefined && values.steps !== undefined) throw new CliError("give --epochs or --steps, not both");
+  if (values.epochs !== undefined && values.steps !== undefined)
+    throw new CliError("give --epochs or --steps, not both");
   const epochs = number(values.epochs, "--epochs", 3, positiveInt, "a positive integer");
   const maxSteps = values.steps === undefined ? null : number(values.steps, "--steps", 0, positiveInt, "a positive integer"); // prettier-ignore
   const batchSize = number(values["batch-size"], "--batch-size", 8, positiveInt, "a positive integer");
@@ -121,7 +128,8 @@ async function run(argv: string[]): Promise<number> {
   const newHead = folder ? setClasses(config, folder.classes) : false;
   const model = createModel(config, "classification") as ConvNextForImageClassification;
   const tensors = checkpointTensors(await readCheckpoint(files));
-  if (newHead) for (const key of [...tensors.keys()]) if (/(^|\.)classifier\.(weight|bias)$/.test(key)) tensors.delete(key);
+  if (newHead)
+    for (const key of [...tensors.keys()]) if (/(^|\.)classifier\.(weight|bias)$/.test(key)) tensors.delete(key);
   loadWeights(model, tensors, { allowMissingHead: newHead, seed, source: files.name, onWarning: (m) => console.error(`warning: ${m}`) }); // prettier-ignore
   for (const [, p] of model.namedParameters()) p.data = p.data.slice(); // own the weights (not the file's bytes)
   if (!model.classifier) throw new CliError(`${source}: a classifier needs num_labels > 0`);
@@ -175,11 +183,16 @@ async function run(argv: string[]): Promise<number> {
     };
     const optimizerState = [...optimizer.stateDict()].map(([k, v]) => [k, new Tensor(v, [v.length])] as [string, Tensor]); // prettier-ignore
     const processorJson = processorBytes ?? (processor ? JSON.stringify(processorConfig(processor), null, 2) + "\n" : null); // prettier-ignore
-    await savePretrained(output, model, `${config.modelType === "convnextv2" ? "ConvNextV2" : "ConvNext"}ForImageClassification`, {
-      ...(processorJson ? { "preprocessor_config.json": processorJson } : {}),
-      "trainer_state.json": JSON.stringify(state, null, 2) + "\n",
-      "optimizer.safetensors": serializeSafetensors(optimizerState),
-    });
+    await savePretrained(
+      output,
+      model,
+      `${config.modelType === "convnextv2" ? "ConvNextV2" : "ConvNext"}ForImageClassification`,
+      {
+        ...(processorJson ? { "preprocessor_config.json": processorJson } : {}),
+        "trainer_state.json": JSON.stringify(state, null, 2) + "\n",
+        "optimizer.safetensors": serializeSafetensors(optimizerState),
+      },
+    );
   };
 
   let interrupted = false;

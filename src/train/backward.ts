@@ -201,7 +201,9 @@ function stepBackward(
       return convBackward(step, dy, x, inShape, outShape, needDx, w, grad, kernels);
     case "layernorm": {
       const dx = kernels.alloc(x.length);
-      const acc = new Float64Array(2 * (step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1]));
+      const acc = new Float64Array(
+        2 * (step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1]),
+      );
       const C = step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1];
       if (step.dataFormat === "channels_first") {
         const [N] = inShape;

@@ -58,7 +58,17 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     else for (let r = 0; r < R; r++) out.set(f.subarray((offset >> 2) + r * stride, (offset >> 2) + r * stride + L), r * L); // prettier-ignore
   };
   /** out [M, P] = w [M, K] . x [K, P] with `pixels` real columns, split over the threads by rows. */
-  const gemm = (out: number, w: number, x: number, M: number, K: number, P: number, pixels: number, mode = GEMM_MODE_BIAS) => { // prettier-ignore
+  const gemm = (
+    out: number,
+    w: number,
+    x: number,
+    M: number,
+    K: number,
+    P: number,
+    pixels: number,
+    mode = GEMM_MODE_BIAS,
+  ) => {
+    // prettier-ignore
     const packBytes = gemmPackBytes(K);
     const pack = alloc((packBytes / 4) * backend.threads);
     const args = [out, w, x, zeros(M), 0, M, K, P, 1, mode, pack, packBytes, pixels];

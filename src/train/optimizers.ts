@@ -33,7 +33,12 @@ function makeGroups(params: Array<[string, Parameter]> | ParamGroup[], lr: numbe
       seen.add(name);
     }
   }
-  return groups.map((g) => ({ ...g, lr: g.lr ?? lr, initialLr: g.lr ?? lr, weightDecay: g.weightDecay ?? weightDecay }));
+  return groups.map((g) => ({
+    ...g,
+    lr: g.lr ?? lr,
+    initialLr: g.lr ?? lr,
+    weightDecay: g.weightDecay ?? weightDecay,
+  }));
 }
 
 export interface SGDOptions {
@@ -163,7 +168,8 @@ export class AdamW implements Optimizer {
  * ConvNeXT only the pooler's `layernorm`: ConvNextLayerNorm is not an nn.LayerNorm, so HF decays those).
  */
 export function trainerParamGroups(params: Array<[string, Parameter]>, weightDecay: number): ParamGroup[] {
-  const noDecay = (name: string) => name.endsWith(".bias") || /^((convnext|convnextv2)\.)?layernorm\.weight$/.test(name);
+  const noDecay = (name: string) =>
+    name.endsWith(".bias") || /^((convnext|convnextv2)\.)?layernorm\.weight$/.test(name);
   return [
     { params: params.filter(([n]) => !noDecay(n)), weightDecay },
     { params: params.filter(([n]) => noDecay(n)), weightDecay: 0 },

@@ -3,7 +3,16 @@
 // kernels). patches [N * OH * OW, Cin * k * k] has one row per output pixel, its columns in the weight's order.
 
 /** patches [N, OH, OW, Cin, k, k] from x [N, Cin, H, W] (rows and columns past OH * k, OW * k are dropped). */
-export function imageToPatches(patches: Float32Array, x: Float32Array, N: number, Cin: number, H: number, W: number, k: number): void { // prettier-ignore
+export function imageToPatches(
+  patches: Float32Array,
+  x: Float32Array,
+  N: number,
+  Cin: number,
+  H: number,
+  W: number,
+  k: number,
+): void {
+  // prettier-ignore
   const OH = Math.floor(H / k);
   const OW = Math.floor(W / k);
   let i = 0;
@@ -17,7 +26,16 @@ export function imageToPatches(patches: Float32Array, x: Float32Array, N: number
 }
 
 /** The adjoint: dx [N, Cin, H, W] from d patches (pixels no patch covers get 0). */
-export function patchesToImage(dx: Float32Array, patches: Float32Array, N: number, Cin: number, H: number, W: number, k: number): void { // prettier-ignore
+export function patchesToImage(
+  dx: Float32Array,
+  patches: Float32Array,
+  N: number,
+  Cin: number,
+  H: number,
+  W: number,
+  k: number,
+): void {
+  // prettier-ignore
   const OH = Math.floor(H / k);
   const OW = Math.floor(W / k);
   dx.fill(0);

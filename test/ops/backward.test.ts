@@ -87,7 +87,11 @@ describe("backward kernels vs finite differences", () => {
         return out;
       },
       (r) => {
-        const [dx, dw, db] = [new Float32Array(inputs.x.length), new Float32Array(inputs.w.length), new Float32Array(Cout)];
+        const [dx, dw, db] = [
+          new Float32Array(inputs.x.length),
+          new Float32Array(inputs.w.length),
+          new Float32Array(Cout),
+        ];
         conv2dBackward(dx, dw, db, r, inputs.x, inputs.w, N, Cin, H, W, Cout, OH, OW, k, stride, pad);
         return { x: dx, w: dw, b: db };
       },
@@ -111,7 +115,11 @@ describe("backward kernels vs finite differences", () => {
         return out;
       },
       (r) => {
-        const [dx, dw, db] = [new Float32Array(inputs.x.length), new Float32Array(inputs.w.length), new Float32Array(C)];
+        const [dx, dw, db] = [
+          new Float32Array(inputs.x.length),
+          new Float32Array(inputs.w.length),
+          new Float32Array(C),
+        ];
         depthwiseConv2dBackward(dx, dw, db, r, inputs.x, inputs.w, N, C, H, W, OH, OW, k, pad);
         return { x: dx, w: dw, b: db };
       },

@@ -16,7 +16,9 @@ describe("training forward", () => {
     const model = randomModel(config, "classification", 3);
     const x = new Tensor(randomArray(2 * 3 * 24 * 20, 5), [2, 3, 24, 20]);
     const plan = model.plan(x.shape);
-    const ours = tapeOutputs(trainingForward(plan, new Map(model.namedParameters()), x, referenceKernels, torchRandom(0)));
+    const ours = tapeOutputs(
+      trainingForward(plan, new Map(model.namedParameters()), x, referenceKernels, torchRandom(0)),
+    );
     const ref = model.forwardNamed(x, { executor: referenceExecutor });
     for (const [name, t] of ref) expect(Array.from(ours.get(name)!.data), name).toEqual(Array.from(t.data));
   });

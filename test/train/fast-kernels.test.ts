@@ -119,19 +119,27 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
 });
 
 describe("gradients on the fast kernels vs PyTorch autograd", () => {
-  it.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("%s: every grads fixture within 1e-5 max|ref|", async (_l, backend) => { // prettier-ignore
-    const kernels = backendTrainingKernels(backend);
-    for (const name of ["tiny-classifier", "v2-tiny-classifier", "backbone-stem-s2-s4"]) {
-      const ref = readTensors(fixture(name, "grads.safetensors"));
-      const model = await loadPretrained(fixture(name), { onWarning: () => {} });
-      const upstream = new Map([...ref].filter(([k]) => k.startsWith("upstream.")).map(([k, t]) => [k.slice(9), t]));
-      const labels = ref.has("labels") ? Int32Array.from(ref.get("labels")!.data) : undefined;
-      const g = computeGradients(model, ref.get("pixel_values")!, labels ? { labels, kernels } : { upstream, kernels });
-      for (const [key, e] of ref) {
-        if (!key.startsWith("grad.")) continue;
-        const a = key === "grad.pixel_values" ? g.pixelValuesGrad! : g.grads.get(key.slice(5))!;
-        expect(normalizedError(a.data, e.data), `${name} ${key}`).toBeLessThanOrEqual(1e-5);
+  it.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))(
+    "%s: every grads fixture within 1e-5 max|ref|",
+    async (_l, backend) => {
+      // prettier-ignore
+      const kernels = backendTrainingKernels(backend);
+      for (const name of ["tiny-classifier", "v2-tiny-classifier", "backbone-stem-s2-s4"]) {
+        const ref = readTensors(fixture(name, "grads.safetensors"));
+        const model = await loadPretrained(fixture(name), { onWarning: () => {} });
+        const upstream = new Map([...ref].filter(([k]) => k.startsWith("upstream.")).map(([k, t]) => [k.slice(9), t]));
+        const labels = ref.has("labels") ? Int32Array.from(ref.get("labels")!.data) : undefined;
+        const g = computeGradients(
+          model,
+          ref.get("pixel_values")!,
+          labels ? { labels, kernels } : { upstream, kernels },
+        );
+        for (const [key, e] of ref) {
+          if (!key.startsWith("grad.")) continue;
+          const a = key === "grad.pixel_values" ? g.pixelValuesGrad! : g.grads.get(key.slice(5))!;
+          expect(normalizedError(a.data, e.data), `${name} ${key}`).toBeLessThanOrEqual(1e-5);
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -86,7 +86,10 @@ describe("optimizer options (hand-computed)", () => {
 
   it("HF Trainer groups: no decay on biases and the pooler's nn.LayerNorm weight", () => {
     const names = ["convnext.layernorm.weight", "convnext.layernorm.bias", "convnext.encoder.stages.0.layers.0.layernorm.weight", "classifier.weight"]; // prettier-ignore
-    const [decay, noDecay] = trainerParamGroups(names.map((n) => [n, param()]), 0.05);
+    const [decay, noDecay] = trainerParamGroups(
+      names.map((n) => [n, param()]),
+      0.05,
+    );
     expect(decay.params.map(([n]) => n)).toEqual([names[2], names[3]]);
     expect(noDecay.params.map(([n]) => n)).toEqual([names[0], names[1]]);
     expect(noDecay.weightDecay).toBe(0);

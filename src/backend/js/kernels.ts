@@ -427,7 +427,20 @@ export function dwconvWeightGrad(
 }
 
 /** See assembly/backward.ts: out[n, k] = sum_m a[m, n] b[m, k] (float64 sums), rows n0..n1. */
-export function gemmTN(mem: JsMemory, out: number, a: number, b: number, N: number, Kp: number, M: number, _scratchBase: number, _scratchBytes: number, n0: number, n1: number): void { // prettier-ignore
+export function gemmTN(
+  mem: JsMemory,
+  out: number,
+  a: number,
+  b: number,
+  N: number,
+  Kp: number,
+  M: number,
+  _scratchBase: number,
+  _scratchBytes: number,
+  n0: number,
+  n1: number,
+): void {
+  // prettier-ignore
   const f = mem.f32;
   const acc = new Float64Array(Kp);
   for (let n = n0; n < n1; n++) {
@@ -443,7 +456,17 @@ export function gemmTN(mem: JsMemory, out: number, a: number, b: number, N: numb
 }
 
 /** See assembly/backward.ts: column sums of a [M, N] in float64, column groups of 4 g0..g1. */
-export function columnSums(mem: JsMemory, out: number, a: number, N: number, M: number, _acc: number, g0: number, g1: number): void { // prettier-ignore
+export function columnSums(
+  mem: JsMemory,
+  out: number,
+  a: number,
+  N: number,
+  M: number,
+  _acc: number,
+  g0: number,
+  g1: number,
+): void {
+  // prettier-ignore
   const f = mem.f32;
   for (let n = 4 * g0; n < Math.min(N, 4 * g1); n++) {
     let sum = 0;
