@@ -106,7 +106,7 @@ export function tapeOutputs(tape: Tape): Map<string, Tensor> {
 /**
  * Backpropagates `upstream` (d objective / d value, for some values: an output's upstream gradient, d loss /
  * d logits) through the tape. `want` lists the values whose gradient to return; the input's gradient is
- * computed only when asked for. Consumes the tape's saved block activations (not its values: freeTape).
+ * computed only when asked for, and steps before the first one with a `trainable` parameter are skipped. Consumes the tape's saved block activations (not its values: freeTape).
  */
 /** Gives the tape's buffers back to the kernels (after backward, or when a forward is not backpropagated). */
 export function freeTape(tape: Tape, kernels: TrainingKernels): void {
@@ -120,6 +120,7 @@ export function backward(
   upstream: ReadonlyMap<number, Float32Array>,
   kernels: TrainingKernels,
   want: readonly number[] = [],
+  trainable: (name: string) => boolean = () => true,
 ): BackwardResult {
   const { plan, values, saved } = tape;
   const w = reader(weights);
@@ -147,7 +148,13 @@ export function backward(
   const keep = new Set(want);
   const needInput = keep.has(plan.input);
 
-  for (let i = plan.steps.length - 1; i >= 0; i--) {
+  // backpropagation stops at the earliest step that has a parameter to train or a value asked for (a frozen
+  // backbone costs nothing)
+  const wanted = (i: number) =>
+    parameterNames(plan.steps[i]).some(trainable) || keep.has(plan.steps[i].output) || (i === 0 && needInput);
+  let first = plan.steps.findIndex((_, i) => wanted(i));
+  if (first < 0) first = plan.steps.length;
+  for (let i = plan.steps.length - 1; i >= first; i--) {
     const step = plan.steps[i];
     const dy = valueGrads[step.output];
     if (keep.has(step.output)) result.set(step.output, dy);

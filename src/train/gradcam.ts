@@ -43,6 +43,7 @@ export function gradCam(
     upstream: new Map([["logits", upstream]]),
     outputGradients: ["last_hidden_state"],
     inputGradient: false,
+    trainable: () => false, // only G: backward stops at the last stage
     kernels: options.kernels,
   });
   const feature = g.outputs.get("last_hidden_state")!;

@@ -25,6 +25,8 @@ export interface GradientOptions {
   kernels?: TrainingKernels;
   /** Outputs whose gradient to return too (e.g. last_hidden_state, for Grad-CAM). */
   outputGradients?: readonly string[];
+  /** Parameters whose gradient is needed (default all); backward stops before the first step with one. */
+  trainable?: (name: string) => boolean;
 }
 
 export interface Gradients {
@@ -85,7 +87,7 @@ export function computeGradients(
   const want = [...wantOutputs.map((n) => valueOf.get(n)!), ...(inputGradient ? [plan.input] : [])];
   let back;
   try {
-    back = backward(tape, weights, seeds, kernels, want);
+    back = backward(tape, weights, seeds, kernels, want, options.trainable);
   } finally {
     freeTape(tape, kernels);
   }

@@ -21,12 +21,14 @@ export function trainStep(
   optimizer: Optimizer,
   options: TrainStepOptions = {},
 ): number {
+  const trained = new Set(optimizer.groups.flatMap((g) => g.params.map(([name]) => name)));
   const g = computeGradients(model, pixelValues, {
     labels,
     training: true,
     seed: options.seed,
     inputGradient: false,
     kernels: options.kernels,
+    trainable: (name) => trained.has(name),
   });
   optimizer.step(new Map([...g.grads].map(([name, t]) => [name, t.data])));
   return g.loss!;

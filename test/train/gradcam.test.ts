@@ -2,18 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { loadPretrained } from "../../src/index.js";
 import type { ConvNextForImageClassification } from "../../src/model/classification.js";
-import { gradCam } from "../../src/train/gradcam.js";
-import { fixture, readTensors } from "../helpers/helpers.js";
-
-function relativeGap(a: Float32Array, e: Float32Array): number {
-  let diff = 0;
-  let max = 0;
-  e.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(a[i] - v));
-    max = Math.max(max, Math.abs(v));
-  });
-  return diff / max;
-}
+import { gradCam, gradCamOverlay } from "../../src/train/gradcam.js";
+import { fixture, readTensors, relativeToMax } from "../helpers/helpers.js";
 
 describe.each(["tiny-classifier", "v2-tiny-classifier"])("Grad-CAM vs PyTorch: %s", (name) => {
   it("target, feature, gradient, weights and cam within 1e-5 max|ref|", async () => {
@@ -30,7 +20,7 @@ describe.each(["tiny-classifier", "v2-tiny-classifier"])("Grad-CAM vs PyTorch: %
     for (const [key, t] of pairs) {
       const e = ref.get(key)!;
       expect(t.shape, key).toEqual(e.shape);
-      expect(relativeGap(t.data, e.data), key).toBeLessThanOrEqual(1e-5);
+      expect(relativeToMax(t.data, e.data), key).toBeLessThanOrEqual(1e-5);
     }
     // the head is mean-pool -> LayerNorm -> Linear: G is constant over the map and equals the weights
     const [B, C, h, w] = cam.gradient.shape;
@@ -38,5 +28,22 @@ describe.each(["tiny-classifier", "v2-tiny-classifier"])("Grad-CAM vs PyTorch: %
       for (let c = 0; c < C; c++)
         for (let p = 0; p < h * w; p++)
           expect(cam.gradient.data[(b * C + c) * h * w + p]).toBeCloseTo(cam.weights.data[b * C + c], 7);
+  });
+});
+
+describe("Grad-CAM overlay (hand-computed)", () => {
+  it("a constant map is jet's dark red (its maximum) blended half and half; a zero map jet's dark blue", () => {
+    const image = { width: 3, height: 2, data: new Uint8Array(18).fill(100) };
+    const hot = gradCamOverlay(Float32Array.of(2, 2, 2, 2), 2, 2, image);
+    expect(Array.from(hot.data.subarray(0, 3))).toEqual([Math.round(0.5 * 128 + 50), 50, 50]); // jet(1) = (128, 0, 0)
+    const cold = gradCamOverlay(Float32Array.of(0), 1, 1, image);
+    expect(Array.from(cold.data.subarray(0, 3))).toEqual([50, 50, Math.round(0.5 * 128 + 50)]); // jet(0) = (0, 0, 128)
+  });
+
+  it("upsamples bilinearly with half-pixel centres: a 1 x 2 map [0, 1] on 4 pixels ramps 0, 0.25, 0.75, 1", () => {
+    const image = { width: 4, height: 1, data: new Uint8Array(12) };
+    const out = gradCamOverlay(Float32Array.of(0, 1), 1, 2, image, 1);
+    // jet's green channel: 1.5 - |4t - 2|, clamped: t = 0, 0.25, 0.75, 1 -> 0, 0.5, 0.5, 0
+    expect([1, 4, 7, 10].map((i) => out.data[i])).toEqual([0, 128, 128, 0]);
   });
 });

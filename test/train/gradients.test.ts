@@ -4,19 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadPretrained } from "../../src/index.js";
 import { computeGradients } from "../../src/train/gradients.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
-import { fixture, readTensors } from "../helpers/helpers.js";
+import { fixture, readTensors, relativeToMax } from "../helpers/helpers.js";
 import { ConvNextForImageClassification } from "../../src/model/classification.js";
-
-/** max|a - e| / max|e| over one tensor. */
-function relativeGap(a: Float32Array, e: Float32Array): number {
-  let diff = 0;
-  let max = 0;
-  for (let i = 0; i < e.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - e[i]));
-    max = Math.max(max, Math.abs(e[i]));
-  }
-  return max === 0 ? diff : diff / max;
-}
 
 /** Checks every `prefix + "grad." + name` of the file against ours; returns the worst gap. */
 function expectGrads(ref: Map<string, Tensor>, prefix: string, grads: Map<string, Tensor>, input: Tensor) {
@@ -28,7 +17,7 @@ function expectGrads(ref: Map<string, Tensor>, prefix: string, grads: Map<string
     const a = name === "pixel_values" ? input : grads.get(name);
     expect(a, `${key} missing`).toBeDefined();
     expect(a!.shape, key).toEqual(e.shape);
-    const gap = relativeGap(a!.data, e.data);
+    const gap = relativeToMax(a!.data, e.data);
     expect(gap, `${key}: max|diff| / max|ref|`).toBeLessThanOrEqual(1e-5);
     if (gap > worst.gap) worst = { key, gap };
     count++;
@@ -49,6 +38,21 @@ describe.each(["tiny-classifier", "v2-tiny-classifier"])("gradients vs PyTorch a
     expect(Math.abs(g.loss! - ref.get("loss")!.data[0])).toBeLessThan(1e-5 * Math.abs(ref.get("loss")!.data[0]));
     const worst = expectGrads(ref, "", g.grads, g.pixelValuesGrad!);
     console.log(`${name}: loss grads, worst ${worst.key} at ${worst.gap.toExponential(2)} x max|ref|`);
+  });
+
+  it("a frozen backbone: backward stops after the head, with the same head gradients", async () => {
+    const model = (await loadPretrained(fixture(name), { onWarning: () => {} })) as ConvNextForImageClassification;
+    const labels = Int32Array.from(ref.get("labels")!.data);
+    const head = (n: string) => n.startsWith("classifier.");
+    const g = computeGradients(model, pixelValues, { labels, trainable: head, inputGradient: false });
+    for (const [key, t] of g.grads) {
+      if (head(key)) expect(relativeToMax(t.data, ref.get(`grad.${key}`)!.data), key).toBeLessThanOrEqual(1e-5);
+      else
+        expect(
+          t.data.every((v) => v === 0),
+          key,
+        ).toBe(true); // not computed
+    }
   });
 
   it("base model with upstream gradients on last_hidden_state and pooler_output", async () => {
