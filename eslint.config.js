@@ -32,6 +32,7 @@ export default tseslint.config(
       "src/ops/**",
       "src/model/**",
       "src/backend/**",
+      "src/train/**",
       "src/io/safetensors.ts",
       "src/io/checkpoint.ts",
       "src/io/model-files.ts",
