@@ -74,14 +74,17 @@ export class SGD implements Optimizer {
         let buf = this.buffers.get(name);
         const first = !buf && momentum !== 0;
         if (first) this.buffers.set(name, (buf = new Float32Array(x.length)));
+        const c = 1 - dampening;
         for (let i = 0; i < x.length; i++) {
+          const xi = x[i];
           let d = maximize ? -g[i] : g[i];
-          if (weightDecay !== 0) d = f(d + f(weightDecay * x[i])); // d_p = d_p.add(param, alpha=weight_decay)
+          if (weightDecay !== 0) d = f(d + f(weightDecay * xi)); // d_p = d_p.add(param, alpha=weight_decay)
           if (buf) {
-            buf[i] = first ? d : f(f(buf[i] * momentum) + f((1 - dampening) * d));
-            d = nesterov ? f(d + f(momentum * buf[i])) : buf[i];
+            const b = first ? d : f(f(buf[i] * momentum) + f(c * d));
+            buf[i] = b;
+            d = nesterov ? f(d + f(momentum * b)) : b;
           }
-          x[i] = f(x[i] + f(-lr * d));
+          x[i] = f(xi + f(-lr * d));
         }
       }
     }
@@ -131,12 +134,18 @@ export class AdamW implements Optimizer {
         const correction2 = Math.sqrt(1 - b2 ** s.t);
         const decay = 1 - lr * weightDecay;
         const { m, v } = s;
+        const [c1, c2] = [1 - b1, 1 - b2];
+        // each tensor op of torch's loop rounded to float32, with the values kept in locals (2x faster than
+        // reading them back from the arrays)
         for (let i = 0; i < x.length; i++) {
-          x[i] = f(x[i] * decay); // param.mul_(1 - lr * weight_decay)
-          m[i] = f(f(m[i] * b1) + f((1 - b1) * g[i])); // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-          v[i] = f(f(v[i] * b2) + f((1 - b2) * f(g[i] * g[i]))); // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-          const denom = f(f(f(Math.sqrt(v[i])) / correction2) + eps); // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
-          x[i] = f(x[i] + f(-stepSize * f(m[i] / denom))); // param.addcdiv_(exp_avg, denom, value=-step_size)
+          const gi = g[i];
+          const xi = f(x[i] * decay); // param.mul_(1 - lr * weight_decay)
+          const mi = f(f(m[i] * b1) + f(c1 * gi)); // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+          const vi = f(f(v[i] * b2) + f(c2 * f(gi * gi))); // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+          const denom = f(f(f(Math.sqrt(vi)) / correction2) + eps); // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
+          m[i] = mi;
+          v[i] = vi;
+          x[i] = f(xi + f(-stepSize * f(mi / denom))); // param.addcdiv_(exp_avg, denom, value=-step_size)
         }
       }
     }
