@@ -10,3 +10,4 @@ export { spaceToDepth } from "./layout";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";
 export { columnSums, dwconvWeightGrad, geluBackward, gemmTN } from "./backward";
+export { layerNormRows, layerNormRowsBackward } from "./layernorm-rows";

@@ -10,7 +10,6 @@
 
 import { globalResponseNorm, globalResponseNormBackward } from "../ops/grn.js";
 import { dropPath, dropPathBackward } from "../ops/drop-path.js";
-import { layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js";
 import { layerScale, layerScaleBackward } from "../ops/layer-scale.js";
 import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
 import type { BlockStep } from "../model/plan.js";
@@ -48,7 +47,7 @@ export function blockForward(
   const dwOut = kernels.alloc(x.length);
   channelsFirstToLast(dwOut, spatial, N, C, HW);
   const normed = spatial; // reused: [N, HW, C] from here on
-  layerNormChannelsLast(normed, dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
+  kernels.layerNorm(normed, dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
   const h = kernels.alloc(rows * hidden);
   kernels.linear(h, normed, w(pwconv1.weight), bias(pwconv1.bias), rows, C, hidden);
   const a = kernels.alloc(rows * hidden);
@@ -94,7 +93,7 @@ export function blockBackward(
 
   // recomputed: the LayerNorm output, the activation, GRN's output
   const normed = kernels.alloc(rows * C);
-  layerNormChannelsLast(normed, saved.dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
+  kernels.layerNorm(normed, saved.dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
   const a = kernels.alloc(rows * hidden);
   kernels.activation(a, saved.hidden, a.length, step.activation);
   let g = a;
@@ -126,7 +125,7 @@ export function blockBackward(
 
   // the LayerNorm, the permute, the dwconv
   const dDw = normed; // reused
-  layerNormChannelsLastBackward(dDw, grad(layernorm.weight), grad(layernorm.bias), dNormed, saved.dwOut, w(layernorm.weight), rows, C, layernorm.eps, new Float64Array(2 * C)); // prettier-ignore
+  kernels.layerNormBackward(dDw, grad(layernorm.weight), grad(layernorm.bias), dNormed, saved.dwOut, w(layernorm.weight), rows, C, layernorm.eps); // prettier-ignore
   const dSpatial = dBranch; // reused: [N, C, HW]
   channelsLastToFirst(dSpatial, dDw, N, C, HW);
   const dx = kernels.alloc(x.length);

@@ -195,6 +195,31 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         }
       }
     }),
+    layerNorm: scoped((out, x, weight, bias, rows, C, eps) => {
+      const [X, Y] = [at(x), at(out)];
+      if (X === undefined || Y === undefined) return referenceKernels.layerNorm(out, x, weight, bias, rows, C, eps);
+      backend.run("layerNormRows", [Y, X, putRows(weight, 1, C), putRows(bias, 1, C), C, eps], rows, 16);
+    }),
+    layerNormBackward: scoped((dx, dw, db, dy, x, weight, rows, C, eps) => {
+      const [DX, DY, X] = [at(dx), at(dy), at(x)];
+      if (DX === undefined || DY === undefined || X === undefined) {
+        return referenceKernels.layerNormBackward(dx, dw, db, dy, x, weight, rows, C, eps);
+      }
+      // per thread: float64 partial sums of dweight and dbias, added up here
+      const bytes = scratchBytes(4 * C); // 2 C doubles
+      const partial = zeros((bytes / 4) * backend.threads);
+      backend.run("layerNormRowsBackward", [DX, DY, X, putRows(weight, 1, C), C, eps, partial, bytes], rows, 16);
+      const d = heap.f64;
+      for (let c = 0; c < C; c++) {
+        let [sw, sb] = [0, 0];
+        for (let t = 0; t < backend.threads; t++) {
+          sw += d[((partial + t * bytes) >> 3) + c];
+          sb += d[((partial + t * bytes) >> 3) + C + c];
+        }
+        dw[c] = sw;
+        db[c] = sb;
+      }
+    }),
     activation: (out, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
       const [X, Y] = [at(x), at(out)];

@@ -5,6 +5,7 @@
 
 import { applyActivation, applyActivationBackward, getActivation, getActivationGrad } from "../ops/activations.js";
 import { depthwiseConv2d, depthwiseConv2dBackward } from "../ops/depthwise-conv.js";
+import { layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js";
 import { linear, linearBackward } from "../ops/linear.js";
 
 export interface TrainingKernels {
@@ -24,6 +25,9 @@ export interface TrainingKernels {
   /** The block's 'same' depthwise conv (stride 1), NCHW. */
   depthwiseConv2d(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, C: number, H: number, W: number, k: number, pad: number): void; // prettier-ignore
   depthwiseConv2dBackward(dx: Float32Array | null, dw: Float32Array, db: Float32Array | null, dy: Float32Array, x: Float32Array, weight: Float32Array, N: number, C: number, H: number, W: number, k: number, pad: number): void; // prettier-ignore
+  /** The block's LayerNorm over rows of C channels (channels-last), and its backward (dw, db written). */
+  layerNorm(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, rows: number, C: number, eps: number): void; // prettier-ignore
+  layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, weight: Float32Array, rows: number, C: number, eps: number): void; // prettier-ignore
   /** out[i] = act(x[i]) for i < n. */
   activation(out: Float32Array, x: Float32Array, n: number, name: string): void;
   /** dx[i] = dy[i] * act'(x[i]) for i < n (dx may be dy). */
@@ -42,6 +46,9 @@ export const referenceKernels: TrainingKernels = {
     depthwiseConv2d(out, x, weight, bias, N, C, H, W, H, W, k, pad),
   depthwiseConv2dBackward: (dx, dw, db, dy, x, weight, N, C, H, W, k, pad) =>
     depthwiseConv2dBackward(dx, dw, db, dy, x, weight, N, C, H, W, H, W, k, pad),
+  layerNorm: layerNormChannelsLast,
+  layerNormBackward: (dx, dw, db, dy, x, weight, rows, C, eps) =>
+    layerNormChannelsLastBackward(dx, dw, db, dy, x, weight, rows, C, eps, new Float64Array(2 * C)),
   activation: (out, x, n, name) => {
     out.set(x.subarray(0, n));
     applyActivation(out, n, getActivation(name));

@@ -100,6 +100,24 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
     }
   });
 
+  it.each(CHANNELS)("channels-last LayerNorm forward and backward with %i channels (incl. a constant row)", (C) => {
+    const rows = 3 * 7 * 5;
+    const x = rand(rows * C, 3);
+    for (let c = 0; c < C; c++) x[5 * C + c] = 2.5; // row 5 is constant: xhat = 0
+    const [w, b, dy] = [rand(C), rand(C, 0.1), rand(rows * C)];
+    const [yr, yf] = [new Float32Array(x.length), buf(new Float32Array(x.length))];
+    ref.layerNorm(yr, x, w, b, rows, C, 1e-6);
+    fast.layerNorm(yf, buf(x), w, b, rows, C, 1e-6);
+    expect(normalizedError(yf, yr)).toBeLessThan(2e-6);
+    const r = { dx: new Float32Array(x.length), dw: new Float32Array(C), db: new Float32Array(C) };
+    const f = { dx: buf(new Float32Array(x.length)), dw: new Float32Array(C), db: new Float32Array(C) };
+    ref.layerNormBackward(r.dx, r.dw, r.db, dy, x, w, rows, C, 1e-6);
+    fast.layerNormBackward(f.dx, f.dw, f.db, buf(dy), buf(x), w, rows, C, 1e-6);
+    expect(normalizedError(f.dx, r.dx)).toBeLessThan(1e-5);
+    expect(normalizedError(f.dw, r.dw)).toBeLessThan(2e-6);
+    expect(normalizedError(f.db, r.db)).toBeLessThan(1e-6);
+  });
+
   it("GELU forward and backward, including far tails (±400) and odd lengths", () => {
     for (const n of [1, 7, 97, 1001, 1024]) {
       const x = rand(n, 8);

@@ -475,6 +475,54 @@ export function columnSums(
   }
 }
 
+/** See assembly/layernorm-rows.ts (float64 statistics here). */
+export function layerNormRows(mem: JsMemory, out: number, x: number, w: number, b: number, C: number, eps: number, r0: number, r1: number): void { // prettier-ignore
+  const f = mem.f32;
+  for (let r = r0; r < r1; r++) {
+    const xr = (x >> 2) + r * C;
+    const or = (out >> 2) + r * C;
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += f[xr + c];
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (f[xr + c] - mean) ** 2;
+    const std = Math.sqrt(variance / C + eps);
+    for (let c = 0; c < C; c++) f[or + c] = ((f[xr + c] - mean) / std) * f[(w >> 2) + c] + f[(b >> 2) + c];
+  }
+}
+
+/** See assembly/layernorm-rows.ts. */
+export function layerNormRowsBackward(mem: JsMemory, dx: number, dy: number, x: number, w: number, C: number, eps: number, partialBase: number, partialBytes: number, r0: number, r1: number, tid: number): void { // prettier-ignore
+  const f = mem.f32;
+  const d64 = mem.f64;
+  const dw = (partialBase + tid * partialBytes) >> 3;
+  const db = dw + C;
+  for (let r = r0; r < r1; r++) {
+    const xr = (x >> 2) + r * C;
+    const gr = (dy >> 2) + r * C;
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += f[xr + c];
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (f[xr + c] - mean) ** 2;
+    const std = Math.sqrt(variance / C + eps);
+    let sg = 0;
+    let sgx = 0;
+    for (let c = 0; c < C; c++) {
+      const xhat = (f[xr + c] - mean) / std;
+      const g = f[gr + c] * f[(w >> 2) + c];
+      sg += g;
+      sgx += g * xhat;
+      d64[dw + c] += f[gr + c] * xhat;
+      d64[db + c] += f[gr + c];
+    }
+    for (let c = 0; c < C; c++) {
+      const xhat = (f[xr + c] - mean) / std;
+      f[(dx >> 2) + r * C + c] = (f[gr + c] * f[(w >> 2) + c] - sg / C - xhat * (sgx / C)) / std;
+    }
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = {
   gemm,
@@ -489,5 +537,7 @@ export const JS_KERNELS = {
   geluBackward,
   gemmTN,
   columnSums,
+  layerNormRows,
+  layerNormRowsBackward,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, geluPhi];
