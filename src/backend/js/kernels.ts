@@ -476,7 +476,18 @@ export function columnSums(
 }
 
 /** See assembly/layernorm-rows.ts (float64 statistics here). */
-export function layerNormRows(mem: JsMemory, out: number, x: number, w: number, b: number, C: number, eps: number, r0: number, r1: number): void { // prettier-ignore
+export function layerNormRows(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  w: number,
+  b: number,
+  C: number,
+  eps: number,
+  r0: number,
+  r1: number,
+): void {
+  // prettier-ignore
   const f = mem.f32;
   for (let r = r0; r < r1; r++) {
     const xr = (x >> 2) + r * C;
@@ -492,7 +503,21 @@ export function layerNormRows(mem: JsMemory, out: number, x: number, w: number, 
 }
 
 /** See assembly/layernorm-rows.ts. */
-export function layerNormRowsBackward(mem: JsMemory, dx: number, dy: number, x: number, w: number, C: number, eps: number, partialBase: number, partialBytes: number, r0: number, r1: number, tid: number): void { // prettier-ignore
+export function layerNormRowsBackward(
+  mem: JsMemory,
+  dx: number,
+  dy: number,
+  x: number,
+  w: number,
+  C: number,
+  eps: number,
+  partialBase: number,
+  partialBytes: number,
+  r0: number,
+  r1: number,
+  tid: number,
+): void {
+  // prettier-ignore
   const f = mem.f32;
   const d64 = mem.f64;
   const dw = (partialBase + tid * partialBytes) >> 3;
