@@ -10,6 +10,8 @@ import { backendTrainingKernels } from "../../src/train/fast-kernels.js";
 import { computeGradients } from "../../src/train/gradients.js";
 import { referenceKernels } from "../../src/train/kernels.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
+import { randomModel } from "../helpers/random-model.js";
+import { Tensor } from "../../src/tensor/tensor.js";
 
 const backends = [new Backend("js", 1), new Backend("js", 2), new Backend("wasm", 1), new Backend("wasm", 2)];
 afterAll(() => backends.forEach((b) => b.dispose()));
@@ -160,4 +162,20 @@ describe("gradients on the fast kernels vs PyTorch autograd", () => {
       }
     },
   );
+});
+
+describe("gradients on the fast kernels vs the reference kernels, real widths", () => {
+  it.each(["convnext", "convnextv2"])("%s with convnext-tiny's first widths (96, 192), batch 2, 64 x 48", (type) => {
+    const config = { model_type: type, hidden_sizes: [96, 192], depths: [2, 1], num_stages: 2, num_labels: 10 };
+    const model = randomModel(config, "classification", 7);
+    const x = new Tensor(rand(2 * 3 * 64 * 48, 2), [2, 3, 64, 48]);
+    const labels = Int32Array.of(3, 9);
+    const ref = computeGradients(model, x, { labels, kernels: referenceKernels });
+    for (const backend of [backends[0], backends[3]]) {
+      const fast = computeGradients(model, x, { labels, kernels: backendTrainingKernels(backend) });
+      expect(Math.abs(fast.loss! - ref.loss!)).toBeLessThan(1e-5 * ref.loss!);
+      for (const [name, g] of ref.grads) expect(normalizedError(fast.grads.get(name)!.data, g.data), name).toBeLessThan(1e-5); // prettier-ignore
+      expect(normalizedError(fast.pixelValuesGrad!.data, ref.pixelValuesGrad!.data)).toBeLessThan(1e-5);
+    }
+  });
 });
