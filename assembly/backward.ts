@@ -4,7 +4,7 @@
 
 import { GEMM_TN_BLOCK } from "./constants.generated";
 import { fmadd } from "./fma";
-import { gelu4Phi } from "./gelu";
+import { gelu4Phi, geluArray } from "./gelu";
 
 /**
  * Per-plane partial weight gradients of the depthwise conv: for plane q (channel q % C of one image),
@@ -227,4 +227,47 @@ export function columnSums(out: usize, a: usize, N: i32, M: i32, acc: usize, g0:
     row += aRow;
   }
   for (let n = n0; n < n1; n++) store<f32>(out + ((<usize>n) << 2), <f32>load<f64>(acc + ((<usize>n) << 3)));
+}
+
+/** GELU on groups of 8 floats g0 <= i / 8 < g1 (geluArray split over threads). */
+export function geluRange(out: usize, x: usize, g0: i32, g1: i32): void {
+  geluArray(out + ((<usize>g0) << 5), x + ((<usize>g0) << 5), (g1 - g0) << 3);
+}
+
+/**
+ * Layout change per image between [C, HW] (channels-first) and [HW, C] (channels-last), in 4 x 4 blocks of
+ * lanes; toLast = 1 reads x as [N, C, HW] and writes [N, HW, C], 0 the reverse. Images n0 <= n < n1.
+ */
+export function transposeImages(out: usize, x: usize, C: i32, HW: i32, toLast: i32, n0: i32, n1: i32): void {
+  const rows = toLast ? C : HW; // x viewed as [rows, cols] per image
+  const cols = toLast ? HW : C;
+  const per = <usize>C * <usize>HW;
+  for (let n = n0; n < n1; n++) {
+    const xi = x + ((<usize>n * per) << 2);
+    const oi = out + ((<usize>n * per) << 2);
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      let c = 0;
+      for (; c + 4 <= cols; c += 4) {
+        const s = xi + ((<usize>(r * cols + c)) << 2);
+        const a0 = v128.load(s);
+        const a1 = v128.load(s + ((<usize>cols) << 2));
+        const a2 = v128.load(s + ((<usize>(2 * cols)) << 2));
+        const a3 = v128.load(s + ((<usize>(3 * cols)) << 2));
+        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        const d = oi + ((<usize>(c * rows + r)) << 2);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(d + ((<usize>rows) << 2), v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+        v128.store(d + ((<usize>(2 * rows)) << 2), v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+        v128.store(d + ((<usize>(3 * rows)) << 2), v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      }
+      for (; c < cols; c++)
+        for (let k = 0; k < 4; k++) store<f32>(oi + ((<usize>(c * rows + r + k)) << 2), load<f32>(xi + ((<usize>((r + k) * cols + c)) << 2))); // prettier-ignore
+    }
+    for (; r < rows; r++)
+      for (let c = 0; c < cols; c++) store<f32>(oi + ((<usize>(c * rows + r)) << 2), load<f32>(xi + ((<usize>(r * cols + c)) << 2))); // prettier-ignore
+  }
 }

@@ -9,5 +9,5 @@ export { grnNorms, grnApply } from "./grn";
 export { spaceToDepth } from "./layout";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";
-export { columnSums, dwconvWeightGrad, geluBackward, gemmTN } from "./backward";
+export { columnSums, dwconvWeightGrad, geluBackward, geluRange, gemmTN, transposeImages } from "./backward";
 export { layerNormRows, layerNormRowsBackward } from "./layernorm-rows";

@@ -7,7 +7,6 @@
 import { conv2d, conv2dBackward } from "../ops/conv2d.js";
 import { layerNormChannelsFirst, layerNormChannelsFirstBackward, layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js"; // prettier-ignore
 import { globalAveragePool, globalAveragePoolBackward } from "../ops/pooling.js";
-import { channelsLastToFirst, channelsFirstToLast } from "../ops/transpose.js";
 import type { Weights } from "../model/executor.js";
 import type { Conv2dStep, Plan, PlanStep } from "../model/plan.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -256,7 +255,7 @@ function convForward(
   imageToPatches(patches, x, N, Cin, H, W, k);
   const y = kernels.alloc(rows * Cout);
   kernels.linear(y, patches, w(step.weight), bias, rows, Cin * k * k, Cout);
-  channelsLastToFirst(out, y, N, Cout, OH * OW);
+  kernels.channelsLastToFirst(out, y, N, Cout, OH * OW);
   kernels.free(patches, y);
 }
 
@@ -283,7 +282,7 @@ function convBackward(
   const patches = kernels.alloc(rows * K);
   imageToPatches(patches, x, N, Cin, H, W, k);
   const dRows = kernels.alloc(rows * Cout);
-  channelsFirstToLast(dRows, dy, N, Cout, OH * OW);
+  kernels.channelsFirstToLast(dRows, dy, N, Cout, OH * OW);
   const dPatches = dx ? kernels.alloc(rows * K) : null;
   kernels.linearBackward(dPatches, grad(step.weight), db, dRows, patches, w(step.weight), rows, K, Cout);
   if (dx && dPatches) patchesToImage(dx, dPatches, N, Cin, H, W, k);

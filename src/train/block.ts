@@ -11,7 +11,6 @@
 import { globalResponseNorm, globalResponseNormBackward } from "../ops/grn.js";
 import { dropPath, dropPathBackward } from "../ops/drop-path.js";
 import { layerScale, layerScaleBackward } from "../ops/layer-scale.js";
-import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
 import type { BlockStep } from "../model/plan.js";
 import type { TrainingKernels } from "./kernels.js";
 
@@ -45,7 +44,7 @@ export function blockForward(
   const spatial = kernels.alloc(x.length);
   kernels.depthwiseConv2d(spatial, x, w(dwconv.weight), bias(dwconv.bias), N, C, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
   const dwOut = kernels.alloc(x.length);
-  channelsFirstToLast(dwOut, spatial, N, C, HW);
+  kernels.channelsFirstToLast(dwOut, spatial, N, C, HW);
   const normed = spatial; // reused: [N, HW, C] from here on
   kernels.layerNorm(normed, dwOut, w(layernorm.weight), w(layernorm.bias), rows, C, layernorm.eps);
   const h = kernels.alloc(rows * hidden);
@@ -64,7 +63,7 @@ export function blockForward(
     dropPath(branch, saved.mask, N, HW * C, step.dropPath, random);
   }
   const out = normed; // [N, C, HW] now
-  channelsLastToFirst(out, branch, N, C, HW);
+  kernels.channelsLastToFirst(out, branch, N, C, HW);
   kernels.free(branch);
   for (let i = 0; i < out.length; i++) out[i] += x[i]; // input + drop_path(x)
   return { out, saved };
@@ -104,7 +103,7 @@ export function blockBackward(
 
   // the branch: permute back, drop path, layer scale
   const dBranch = kernels.alloc(rows * C);
-  channelsFirstToLast(dBranch, dy, N, C, HW);
+  kernels.channelsFirstToLast(dBranch, dy, N, C, HW);
   if (saved.mask) dropPathBackward(dBranch, dBranch, saved.mask, N, HW * C, step.dropPath);
   if (step.layerScale) layerScaleBackward(dBranch, grad(step.layerScale), dBranch, saved.branch!, w(step.layerScale), rows, C); // prettier-ignore
 
@@ -127,7 +126,7 @@ export function blockBackward(
   const dDw = normed; // reused
   kernels.layerNormBackward(dDw, grad(layernorm.weight), grad(layernorm.bias), dNormed, saved.dwOut, w(layernorm.weight), rows, C, layernorm.eps); // prettier-ignore
   const dSpatial = dBranch; // reused: [N, C, HW]
-  channelsLastToFirst(dSpatial, dDw, N, C, HW);
+  kernels.channelsLastToFirst(dSpatial, dDw, N, C, HW);
   const dx = kernels.alloc(x.length);
   kernels.depthwiseConv2dBackward(dx, grad(dwconv.weight), gradOrNull(dwconv.bias), dSpatial, x, w(dwconv.weight), N, C, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
   kernels.free(normed, dNormed, dBranch);

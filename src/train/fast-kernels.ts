@@ -83,6 +83,14 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         for (const offset of blocks.splice(0)) heap.free(offset);
       }
     };
+  /** A layout change of heap views on the backend's threads (one image per chunk); the reference otherwise. */
+  const transpose4 = (out: Float32Array, x: Float32Array, N: number, C: number, HW: number, toLast: number) => {
+    const [X, Y] = [at(x), at(out)];
+    if (X === undefined || Y === undefined) {
+      return (toLast ? referenceKernels.channelsFirstToLast : referenceKernels.channelsLastToFirst)(out, x, N, C, HW);
+    }
+    backend.run("transposeImages", [Y, X, C, HW, toLast], N, 1);
+  };
   const transpose = (x: Float32Array, R: number, L: number) => {
     const t = new Float32Array(R * L);
     for (let r = 0; r < R; r++) for (let l = 0; l < L; l++) t[l * R + r] = x[r * L + l];
@@ -220,11 +228,13 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         db[c] = sb;
       }
     }),
+    channelsFirstToLast: (out, x, N, C, HW) => transpose4(out, x, N, C, HW, 1),
+    channelsLastToFirst: (out, x, N, C, HW) => transpose4(out, x, N, C, HW, 0),
     activation: (out, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
       const [X, Y] = [at(x), at(out)];
       if (X === undefined || Y === undefined || n % 8 !== 0) return ops.gelu(out, x, n);
-      backend.run("geluArray", [Y, X, n], 1, 1);
+      backend.run("geluRange", [Y, X], n / 8, 1024);
     },
     activationBackward: scoped((dx, dy, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activationBackward(dx, dy, x, n, name);

@@ -7,6 +7,7 @@ import { applyActivation, applyActivationBackward, getActivation, getActivationG
 import { depthwiseConv2d, depthwiseConv2dBackward } from "../ops/depthwise-conv.js";
 import { layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js";
 import { linear, linearBackward } from "../ops/linear.js";
+import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
 
 export interface TrainingKernels {
   /** "reference", or the backend's kernel name. */
@@ -28,6 +29,9 @@ export interface TrainingKernels {
   /** The block's LayerNorm over rows of C channels (channels-last), and its backward (dw, db written). */
   layerNorm(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, rows: number, C: number, eps: number): void; // prettier-ignore
   layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, weight: Float32Array, rows: number, C: number, eps: number): void; // prettier-ignore
+  /** Layout changes per image: [N, C, HW] -> [N, HW, C] and back (ops/transpose.ts). */
+  channelsFirstToLast(out: Float32Array, x: Float32Array, N: number, C: number, HW: number): void;
+  channelsLastToFirst(out: Float32Array, x: Float32Array, N: number, C: number, HW: number): void;
   /** out[i] = act(x[i]) for i < n. */
   activation(out: Float32Array, x: Float32Array, n: number, name: string): void;
   /** dx[i] = dy[i] * act'(x[i]) for i < n (dx may be dy). */
@@ -47,6 +51,8 @@ export const referenceKernels: TrainingKernels = {
   depthwiseConv2dBackward: (dx, dw, db, dy, x, weight, N, C, H, W, k, pad) =>
     depthwiseConv2dBackward(dx, dw, db, dy, x, weight, N, C, H, W, H, W, k, pad),
   layerNorm: layerNormChannelsLast,
+  channelsFirstToLast,
+  channelsLastToFirst,
   layerNormBackward: (dx, dw, db, dy, x, weight, rows, C, eps) =>
     layerNormChannelsLastBackward(dx, dw, db, dy, x, weight, rows, C, eps, new Float64Array(2 * C)),
   activation: (out, x, n, name) => {

@@ -120,6 +120,19 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
     expect(normalizedError(f.db, r.db)).toBeLessThan(1e-6);
   });
 
+  it.each(CHANNELS)("layout changes [N, C, HW] <-> [N, HW, C] with %i channels, batch 3", (C) => {
+    for (const HW of [1, 7, 49, 117]) {
+      const x = rand(3 * C * HW);
+      const [r, f] = [new Float32Array(x.length), buf(new Float32Array(x.length))];
+      ref.channelsFirstToLast(r, x, 3, C, HW);
+      fast.channelsFirstToLast(f, buf(x), 3, C, HW);
+      expect(Array.from(f)).toEqual(Array.from(r));
+      ref.channelsLastToFirst(r, x, 3, C, HW);
+      fast.channelsLastToFirst(f, buf(x), 3, C, HW);
+      expect(Array.from(f)).toEqual(Array.from(r));
+    }
+  });
+
   it("GELU forward and backward, including far tails (±400) and odd lengths", () => {
     for (const n of [1, 7, 97, 1001, 1024]) {
       const x = rand(n, 8);

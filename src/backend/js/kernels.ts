@@ -548,6 +548,33 @@ export function layerNormRowsBackward(
   }
 }
 
+/** See assembly/backward.ts: GELU on groups of 8 floats g0..g1. */
+export function geluRange(mem: JsMemory, out: number, x: number, g0: number, g1: number): void {
+  const f = mem.f32;
+  for (let i = 8 * g0; i < 8 * g1; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i], mem.k);
+}
+
+/** See assembly/backward.ts: [C, HW] <-> [HW, C] per image, images n0..n1. */
+export function transposeImages(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  C: number,
+  HW: number,
+  toLast: number,
+  n0: number,
+  n1: number,
+): void {
+  // prettier-ignore
+  const f = mem.f32;
+  const [rows, cols] = toLast ? [C, HW] : [HW, C];
+  for (let n = n0; n < n1; n++) {
+    const xi = (x >> 2) + n * C * HW;
+    const oi = (out >> 2) + n * C * HW;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f[oi + c * rows + r] = f[xi + r * cols + c];
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = {
   gemm,
@@ -564,5 +591,7 @@ export const JS_KERNELS = {
   columnSums,
   layerNormRows,
   layerNormRowsBackward,
+  geluRange,
+  transposeImages,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, geluPhi];
