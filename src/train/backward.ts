@@ -8,7 +8,7 @@ import { conv2d, conv2dBackward } from "../ops/conv2d.js";
 import { layerNormChannelsFirst, layerNormChannelsFirstBackward, layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js"; // prettier-ignore
 import { globalAveragePool, globalAveragePoolBackward } from "../ops/pooling.js";
 import type { Weights } from "../model/executor.js";
-import type { Conv2dStep, Plan, PlanStep } from "../model/plan.js";
+import { stepParameters, type Conv2dStep, type Plan, type PlanStep } from "../model/plan.js";
 import { Tensor } from "../tensor/tensor.js";
 import { blockBackward, blockForward, type BlockSaved, type Read } from "./block.js";
 import type { TrainingKernels } from "./kernels.js";
@@ -33,10 +33,12 @@ const KNOWN = new Set(["conv2d", "layernorm", "block", "pool", "linear"]);
 
 /** Throws if the plan has a step kind that has no backward rule yet (e.g. one added for another model family). */
 export function checkBackwardSupport(plan: Plan): void {
-  for (const step of plan.steps as ReadonlyArray<{ kind: string; module: string }>) {
+  for (const step of plan.steps as ReadonlyArray<{ kind: string; module: string; layernorm?: { type?: string } }>) {
     if (!KNOWN.has(step.kind)) {
       throw new Error(`training: no backward rule for plan step "${step.kind}" (${step.module})`);
     }
+    const norm = step.layernorm?.type ?? "layernorm"; // a block's norm: LayerNorm here (timm also has rms/simple)
+    if (norm !== "layernorm") throw new Error(`training: no backward rule for a block with a ${norm} (${step.module})`); // prettier-ignore
   }
 }
 
@@ -150,7 +152,7 @@ export function backward(
   // backpropagation stops at the earliest step that has a parameter to train or a value asked for (a frozen
   // backbone costs nothing)
   const wanted = (i: number) =>
-    parameterNames(plan.steps[i]).some(trainable) || keep.has(plan.steps[i].output) || (i === 0 && needInput);
+    stepParameters(plan.steps[i]).some(trainable) || keep.has(plan.steps[i].output) || (i === 0 && needInput);
   let first = plan.steps.findIndex((_, i) => wanted(i));
   if (first < 0) first = plan.steps.length;
   for (let i = plan.steps.length - 1; i >= first; i--) {
@@ -171,20 +173,8 @@ export function backward(
   }
   if (needInput) result.set(plan.input, valueGrads[plan.input]);
   // every parameter a step reads gets a gradient, zero where none flowed (torch: None, i.e. no update)
-  for (const step of plan.steps) for (const name of parameterNames(step)) grad(name);
+  for (const step of plan.steps) for (const name of stepParameters(step)) grad(name);
   return { grads, values: result };
-}
-
-function parameterNames(step: PlanStep): string[] {
-  const names: Array<string | null> = [];
-  if (step.kind === "block") {
-    names.push(step.layerScale, step.dwconv.weight, step.dwconv.bias, step.layernorm.weight, step.layernorm.bias);
-    names.push(step.pwconv1.weight, step.pwconv1.bias, step.grn?.weight ?? null, step.grn?.bias ?? null);
-    names.push(step.pwconv2.weight, step.pwconv2.bias);
-  } else if (step.kind !== "pool") {
-    names.push(step.weight, step.bias);
-  }
-  return names.filter((n): n is string => n !== null);
 }
 
 function stepBackward(
@@ -230,6 +220,8 @@ function stepBackward(
       kernels.linearBackward(dx, grad(step.weight), step.bias ? grad(step.bias) : null, dy, x, w(step.weight), M, K, outShape[1]); // prettier-ignore
       return dx;
     }
+    default: // checkBackwardSupport refused it before the forward
+      throw new Error(`training: no backward rule for plan step "${(step as { kind: string }).kind}"`);
   }
 }
 

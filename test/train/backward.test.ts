@@ -26,5 +26,7 @@ describe("training forward", () => {
   it("refuses a step kind it has no backward rule for, naming it", () => {
     const plan = { values: [], steps: [{ kind: "timm-stem", module: "stem.0" }], input: 0, outputs: [] } as unknown as Plan; // prettier-ignore
     expect(() => checkBackwardSupport(plan)).toThrow('training: no backward rule for plan step "timm-stem" (stem.0)');
+    const rms = { ...plan, steps: [{ kind: "block", module: "stages.0.blocks.0", layernorm: { type: "rmsnorm" } }] };
+    expect(() => checkBackwardSupport(rms as unknown as Plan)).toThrow("no backward rule for a block with a rmsnorm (stages.0.blocks.0)"); // prettier-ignore
   });
 });
