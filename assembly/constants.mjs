@@ -13,6 +13,10 @@ export const CONSTANTS = {
   // last stages), else chunks of 256 KB (see assembly/gemm.ts)
   GEMM_PANEL_FLOATS: 180224,
 
+  // gemmTN (the weight-gradient GEMM, assembly/backward.ts): rows of the sum packed per block. 64 and 128 ran
+  // 1.3-2.4x slower than gemm on the same shapes, 256-1024 about as fast (bench: 25088 x 96 x 384, 392 x 768 x 3072)
+  GEMM_TN_BLOCK: 256,
+
   // Memory below the heap's first block: the wasm kernels' SIMD constant table lives at 256..496
   KERNEL_TABLE_OFFSET: 256,
   HEAP_START: 1024,

@@ -10,3 +10,5 @@ export { spaceToDepth } from "./layout";
 export { im2col } from "./im2col";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./gelu";
+export { columnSums, dwconvWeightGrad, geluBackward, geluRange, gemmTN, transposeImages } from "./backward";
+export { layerNormRows, layerNormRowsBackward } from "./layernorm-rows";

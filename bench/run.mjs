@@ -3,6 +3,7 @@
 //   --model tiny|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; atto = ConvNeXT V2 atto)
 //   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --rounds 1  --peers  --json  --js-batches 1
 //   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
+//   --train: a training step instead (bench/train.mjs)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,10 @@ import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
+if (flag("train")) {
+  await import("./train.mjs"); // the training step benchmark (bench/train.mjs)
+  process.exit(0);
+}
 const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
 const batches = list("batches", "1,8").map(Number);

@@ -9,6 +9,7 @@ export {
   basePrefix,
   block,
   classificationLoss,
+  classificationLossGradient,
   ConfigError,
   Conv2d,
   ConvNextEmbeddings,
@@ -68,3 +69,4 @@ export * from "./preprocess/index.js";
 export * from "./pretrained/index.js";
 export * from "./backend/index.js";
 export * from "./pipelines/index.js";
+export * from "./train/index.js";

@@ -14,6 +14,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import("./compare.js")).default,
   convert: async () => (await import("./convert.js")).default,
   info: async () => (await import("./info.js")).default,
+  grad: async () => (await import("./grad.js")).default,
+  train: async () => (await import("./train.js")).default,
+  explain: async () => (await import("./explain.js")).default,
 };
 
 /** One line per command for the top-level help (a command missing here is listed without one). */

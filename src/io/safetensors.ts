@@ -99,18 +99,23 @@ export function rawToTensor(raw: RawTensor): Tensor {
   return new Tensor(decodeToFloat32(raw.bytes, raw.dtype, numel(raw.shape)), raw.shape);
 }
 
-/** Serialises float32 tensors (keys in the given order, data 8-byte aligned). */
+/** Serialises tensors: float32 Tensors, or raw tensors of any dtype (e.g. int64 labels); keys in the given
+ * order, data 8-byte aligned. */
 export function serializeSafetensors(
-  tensors: Iterable<[string, Tensor]>,
+  tensors: Iterable<[string, Tensor | RawTensor]>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const entries = [...tensors];
+  const entries = [...tensors].map(([name, t]): [string, RawTensor] =>
+    t instanceof Tensor
+      ? [name, { dtype: "F32", shape: [...t.shape], bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }] // prettier-ignore
+      : [name, t],
+  );
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of entries) {
-    header[name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + 4 * t.size] };
-    offset += 4 * t.size;
+    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + t.bytes.length] };
+    offset += t.bytes.length;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (8 - (json.length % 8)) % 8; // spaces so the data starts 8-byte aligned
@@ -121,8 +126,8 @@ export function serializeSafetensors(
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
   for (const [, t] of entries) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
-    pos += t.data.byteLength;
+    out.set(t.bytes, pos);
+    pos += t.bytes.length;
   }
   return out;
 }

@@ -24,7 +24,7 @@ export {
   type Weights,
 } from "./executor.js";
 export { planMacs, stepGroup, totalMacs } from "./flops.js";
-export { classificationLoss, inferProblemType, type Labels } from "./loss.js";
+export { classificationLoss, classificationLossGradient, inferProblemType, type Labels } from "./loss.js";
 export { blockNormEps, type NormLayer, type StemType, type TimmOptions } from "./timm-options.js";
 export { Module, ModuleDict, ModuleList, Parameter } from "./module.js";
 export { Conv2d, DepthwiseConv2d, LayerNorm, Linear, makeNorm, ScaleNorm, type Norm } from "./nn.js";

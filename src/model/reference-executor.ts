@@ -44,7 +44,7 @@ export function block(step: BlockStep, x: Tensor, w: Read, random: () => number)
   const branch = new Float32Array(x.size);
   linear(branch, h, w(pwconv2.weight), bias(pwconv2.bias), N * HW, hidden, C);
   if (step.layerScale) layerScale(branch, w(step.layerScale), N * HW, C);
-  if (step.dropPath > 0) dropPath(branch, N, HW * C, step.dropPath, random);
+  if (step.dropPath > 0) dropPath(branch, new Float32Array(N), N, HW * C, step.dropPath, random);
   const out = new Float32Array(x.size); // x.permute(0, 3, 1, 2)
   channelsLastToFirst(out, branch, N, C, HW);
   for (let i = 0; i < out.length; i++) out[i] += x.data[i]; // input + drop_path(x)

@@ -249,7 +249,7 @@ describe("small ops", () => {
     const N = 400;
     const per = 3;
     const x = new Float32Array(N * per).fill(1);
-    dropPath(x, N, per, 0.25, mulberry32(7));
+    dropPath(x, new Float32Array(N), N, per, 0.25, mulberry32(7));
     let kept = 0;
     for (let n = 0; n < N; n++) {
       const v = x[n * per];
@@ -260,7 +260,7 @@ describe("small ops", () => {
     expect(kept / N).toBeGreaterThan(0.68);
     expect(kept / N).toBeLessThan(0.82);
     const y = Float32Array.of(1, 2, 3);
-    dropPath(y, 1, 3, 0, mulberry32(1));
+    dropPath(y, new Float32Array(1), 1, 3, 0, mulberry32(1));
     expect(Array.from(y)).toEqual([1, 2, 3]);
   });
 
