@@ -29,6 +29,9 @@ const SUMMARIES: Record<string, string> = {
   compare: "per-tensor parity of two .safetensors files",
   convert: "any checkpoint format -> a float32 model.safetensors directory",
   info: "architecture, parameters, FLOPs and files of a model",
+  grad: "gradients of a loss or objective for every parameter, as PyTorch autograd (.safetensors)",
+  train: "fine-tune a classifier on an image folder; writes a checkpoint transformers loads",
+  explain: "Grad-CAM of a classifier's decision for an image (.png overlay, .npy map)",
 };
 
 function version(): string {
