@@ -4,14 +4,15 @@ export { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 export { ConvNextImageProcessor } from "./image-processor.js";
 export { alignPrefix, mapTfCheckpoint } from "./keys.js";
 export { loadWeights, WeightsError, type LoadWeightsOptions } from "./load-weights.js";
-export {
-  memoryFiles,
-  readJson,
-  resolveModelFiles,
-  setModelResolver,
-  type ModelFiles,
-  type ModelResolver,
-} from "./model-files.js";
+export { memoryFiles, readJson, type ModelFiles } from "./model-files.js";
+export { resolveModelFiles, setModelResolver, type ModelReference, type ModelResolver } from "./resolve-model.js";
+export { fetchUrl, NetworkError, type FetchBytesOptions, type FetchedResponse } from "./fetch-bytes.js";
+export { HubHttpError } from "./hub-errors.js";
+export { hubFiles, type HubModelFiles } from "./hub-files.js";
+export { configureHub, type DownloadProgress, type HubDefaults, type HubOptions } from "./hub-options.js";
+export { DEFAULT_ENDPOINT, parseHubReference, type HubReference } from "./hub-reference.js";
+export { clearHubCache, DEFAULT_CACHE_NAME } from "./hub-storage.js";
+export { urlFiles } from "./url-files.js";
 export {
   checkpointTensors,
   ConvNextBackbone,
@@ -26,6 +27,7 @@ export {
   readConfig,
   taskFromConfig,
   type ConvNextAnyModel,
+  type FromPretrainedOptions,
   type PretrainedModel,
   type PretrainedOptions,
   type Task,

@@ -12,13 +12,15 @@ import type { Tensor } from "../tensor/tensor.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { mapTfCheckpoint } from "./keys.js";
 import { loadWeights, type LoadWeightsOptions } from "./load-weights.js";
-import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
+import type { HubOptions } from "./hub-options.js";
+import { readJson, type ModelFiles } from "./model-files.js";
+import { resolveModelFiles, type ModelReference } from "./resolve-model.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
 
-  /** Loads config.json and the weights of a model directory, a hub id (Node) or ModelFiles. */
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ConvNextModel> {
+  /** Loads config.json and the weights of a hub id, a model directory (a URL, or a path in Node) or ModelFiles. */
+  static async fromPretrained(ref: ModelReference, options: FromPretrainedOptions = {}): Promise<ConvNextModel> {
     return (await loadPretrained(ref, { ...options, task: "base" })) as ConvNextModel;
   }
 }
@@ -27,8 +29,8 @@ export class ConvNextForImageClassification extends tree.ConvNextForImageClassif
   override executor: ExecutorChoice = getExecutor;
 
   static async fromPretrained(
-    ref: string | ModelFiles,
-    options: LoadWeightsOptions = {},
+    ref: ModelReference,
+    options: FromPretrainedOptions = {},
   ): Promise<ConvNextForImageClassification> {
     return (await loadPretrained(ref, { ...options, task: "classification" })) as ConvNextForImageClassification;
   }
@@ -37,7 +39,7 @@ export class ConvNextForImageClassification extends tree.ConvNextForImageClassif
 export class ConvNextBackbone extends tree.ConvNextBackbone {
   override executor: ExecutorChoice = getExecutor;
 
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ConvNextBackbone> {
+  static async fromPretrained(ref: ModelReference, options: FromPretrainedOptions = {}): Promise<ConvNextBackbone> {
     return (await loadPretrained(ref, { ...options, task: "backbone" })) as ConvNextBackbone;
   }
 }
@@ -50,7 +52,10 @@ export const ConvNextV2Backbone = ConvNextBackbone;
 export type Task = "base" | "classification" | "backbone";
 export type ConvNextAnyModel = ConvNextModel | ConvNextForImageClassification | ConvNextBackbone;
 
-export interface PretrainedOptions extends LoadWeightsOptions {
+/** What fromPretrained takes: how to fetch the files (hub options) and how to load the weights. */
+export interface FromPretrainedOptions extends LoadWeightsOptions, HubOptions {}
+
+export interface PretrainedOptions extends FromPretrainedOptions {
   /** Which head to build; default: from config.json `architectures` (classification if none). */
   task?: Task;
 }
@@ -90,10 +95,10 @@ export interface PretrainedModel {
 }
 
 export async function loadPretrainedModel(
-  ref: string | ModelFiles,
+  ref: ModelReference,
   options: PretrainedOptions = {},
 ): Promise<PretrainedModel> {
-  const files = await resolveModelFiles(ref);
+  const files = await resolveModelFiles(ref, options);
   const config = await readConfig(files);
   const checkpoint = await readCheckpoint(files);
   const task = options.task ?? taskFromConfig(config);
@@ -105,9 +110,6 @@ export async function loadPretrainedModel(
   return { model, config, task, files, checkpoint };
 }
 
-export async function loadPretrained(
-  ref: string | ModelFiles,
-  options: PretrainedOptions = {},
-): Promise<ConvNextAnyModel> {
+export async function loadPretrained(ref: ModelReference, options: PretrainedOptions = {}): Promise<ConvNextAnyModel> {
   return (await loadPretrainedModel(ref, options)).model;
 }
