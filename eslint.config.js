@@ -33,6 +33,7 @@ export default tseslint.config(
       "src/model/**",
       "src/backend/**",
       "src/pipelines/**",
+      "src/web/**",
       "src/preprocess/**",
       "src/io/safetensors.ts",
       "src/io/checkpoint.ts",
