@@ -84,14 +84,17 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
   let storage: Promise<HubStorage | null> | null = null;
   const store = () => (storage ??= opts.cache === false ? Promise.resolve(null) : openHubStorage(opts.cacheName));
 
+  let quotaExceeded = false; // said once per model; later files are not tried
   const save = async (url: string, bytes: Uint8Array, type: string, what: string) => {
+    if (quotaExceeded) return;
     try {
       await (await store())?.put(url, bytes, type);
     } catch (e) {
+      if (!isQuotaError(e)) return warn(`${what}: not cached (${(e as Error).message})`);
+      quotaExceeded = true;
       warn(
-        isQuotaError(e)
-          ? `${what}: not cached, the browser's storage quota is exceeded; the model works, but the next visit downloads it again (clearHubCache() frees what convnext stored)`
-          : `${what}: not cached (${(e as Error).message})`,
+        `${name}: not cached, the browser's storage quota is exceeded; the model works, but the next visit ` +
+          `downloads it again (clearHubCache() frees what convnext stored)`,
       );
     }
   };
