@@ -49,7 +49,8 @@ async function run(
   if (request.type === "load") {
     if (pipeline) throw new Error("this worker has a model already; start another worker for another model");
     const { backend, threads, ...options } = request.options;
-    if (backend !== undefined || threads !== undefined) configureBackend({ backend, threads });
+    if (backend !== undefined) configureBackend({ backend });
+    if (threads !== undefined) configureBackend({ threads });
     const loadOptions = {
       ...options,
       onProgress: (progress: DownloadProgress) => reply({ type: "progress", progress }),
