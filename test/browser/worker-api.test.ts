@@ -36,7 +36,30 @@ describe.skipIf(skipBrowserTests)("the Worker API in Chromium", () => {
     }
   }
 
-  type Compared = Awaited<ReturnType<typeof import("./worker-page.mjs").compare>>;
+  interface Prediction {
+    label: string;
+    index: number;
+    score: number;
+  }
+  interface Result {
+    file: string;
+    predictions?: Prediction[];
+    error?: string;
+  }
+  /** What worker-page.mjs's compare() returns. */
+  interface Compared {
+    info: Record<string, unknown>;
+    progress: string[];
+    single: Result;
+    list: Result[];
+    reference: Result[];
+    referenceSingle: Result;
+    inspection: unknown;
+    detached: Record<string, number>;
+    longestTask: { inWorker: number; onPage: number };
+    embedding: unknown;
+    afterDispose: string;
+  }
   const photo = (mode: string, name = "dog.jpg") => `${server.origin}/${mode}/test/fixtures/images/photos/darknet/${name}`; // prettier-ignore
   const args = (mode: string, options = {}) =>
     [photo(mode), photo(mode, "kite.jpg"), options].map((a) => JSON.stringify(a)).join(", ");
