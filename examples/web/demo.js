@@ -163,6 +163,7 @@ let latest = 0;
 
 async function classifyImage(file) {
   const run = ++latest;
+  const started = performance.now();
   setStatus("running", `Classifying ${file.name || "the pasted image"}…`);
   $("original").hidden = false;
   const preview = $("original-image");
@@ -180,7 +181,11 @@ async function classifyImage(file) {
     for (const id of ["results", "input-view", "features"]) $(id).hidden = false;
     marks.results++;
     marks.lastResult = performance.now();
-    marks.firstResult ??= marks.lastResult;
+    if (marks.firstResult === undefined) {
+      marks.firstResult = marks.lastResult;
+      marks.firstClassifyStart = started;
+      marks.firstTimings = inspection.timings;
+    }
     const top = inspection.predictions[0];
     setStatus("done", `${inspection.file}: ${top.label} (${(top.score * 100).toFixed(1)}%)`);
   } catch (error) {

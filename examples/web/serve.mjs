@@ -4,7 +4,9 @@
 // worker's kernels get threads. REF is a hub id, which the page fetches from the hub itself (--endpoint,
 // default HF_ENDPOINT or https://huggingface.co) and keeps in the browser's Cache API, or a model directory,
 // which this server offers the page as a one-model hub at /hub (repo "local/<dir name>", its commit a hash of
-// the files' names, sizes and times), so a local model goes through the same loader and cache.
+// the files' names, sizes and times), so a local model goes through the same loader and cache. With --bundle,
+// dist/core.js and the worker are served as esbuild makes them for an app (minified ESM, shared chunks) instead
+// of as a tree of native modules.
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -56,8 +58,9 @@ function parseArgs(argv) {
     else if (flag === "--port") options.port = Number(value());
     else if (flag === "--host") options.host = value();
     else if (flag === "--endpoint") options.endpoint = value();
+    else if (flag === "--bundle") options.bundle = true;
     else if (flag === "--help" || flag === "-h") options.help = true;
-    else throw new Error(`unknown option ${argv[i]} (expected --model REF, --port P, --host H, --endpoint URL)`);
+    else throw new Error(`unknown option ${argv[i]} (expected --model REF, --port P, --host H, --endpoint URL, --bundle)`); // prettier-ignore
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new Error(`--port must be a port number, got ${options.port}`);
@@ -65,16 +68,34 @@ function parseArgs(argv) {
   return options;
 }
 
+/** dist/core.js and the Worker API's worker as an app's bundler ships them: path under /dist/ -> bytes. */
+async function bundled() {
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    entryPoints: { core: join(root, "dist/core.js"), worker: join(root, "dist/web/worker.js") },
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    outdir: join(root, "dist"),
+    write: false,
+    logLevel: "silent",
+  });
+  return new Map(result.outputFiles.map((f) => [`/dist/${basename(f.path)}`, f.contents]));
+}
+
 /**
  * Starts the demo server. model: a directory or a hub id; port 0 picks a free one.
  * Resolves to { url, model, requests, close() }.
  */
-export async function startDemoServer({ model, port = 0, host = "127.0.0.1", endpoint } = {}) {
+export async function startDemoServer({ model, port = 0, host = "127.0.0.1", endpoint, bundle = false } = {}) {
   const isDir = existsSync(model) && statSync(model).isDirectory();
   if (!isDir && !HUB_ID.test(model)) {
     throw new Error(`--model ${model}: neither a model directory nor a hub id like "org/name" or "org/name@revision"`);
   }
   const repo = isDir ? localRepo(model) : null;
+  const bundleFiles = bundle ? await bundled() : null;
   const requests = []; // "GET /path", for tests: what a page load asked for
   let origin = "";
 
@@ -128,6 +149,11 @@ export async function startDemoServer({ model, port = 0, host = "127.0.0.1", end
       return send(res, 200, { "Content-Type": "application/json" }, JSON.stringify(config));
     }
     if (path.startsWith("/hub/") && repo) return serveHub(res, path);
+    if (bundleFiles) {
+      const body = bundleFiles.get(path);
+      if (body) return send(res, 200, { "Content-Type": "text/javascript" }, body);
+      if (path.startsWith("/dist/")) return send(res, 404, {}, "not found");
+    }
     const file = normalize(decodeURIComponent(path)).replace(/^\/+/, "");
     if (file.startsWith("dist/")) return sendFile(res, join(root, file));
     if (/^[\w.-]+\.(js|css|png|svg)$/.test(file)) return sendFile(res, join(here, file));
@@ -160,8 +186,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   if (options.help) {
-    console.log("npm run demo -- --model REF [--port 8080] [--host 127.0.0.1] [--endpoint URL]");
+    console.log("npm run demo -- --model REF [--port 8080] [--host 127.0.0.1] [--endpoint URL] [--bundle]");
     console.log("  REF: a model directory (default examples/model) or a hub id org/name[@revision]");
+    console.log("  --bundle: serve the library as esbuild bundles it for an app, not as separate modules");
     process.exit(0);
   }
   if (!existsSync(join(root, "dist/core.js"))) {

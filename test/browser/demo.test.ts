@@ -153,3 +153,41 @@ describe.skipIf(skipBrowserTests)("the demo page in Chromium", () => {
     expect(state).toBe("done");
   });
 });
+
+describe.skipIf(skipBrowserTests)(
+  "the demo page on the library as esbuild bundles it (npm run demo -- --bundle)",
+  () => {
+    it("minified: the same results, and the kernels' workers still run (their script survives renaming)", async () => {
+      const demo = await startDemoServer({ model: MODEL, port: 0, bundle: true });
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        await page.goto(demo.url);
+        expect(await waitForState(page, ["ready", "error"])).toBe("ready");
+        const kernels = await page.evaluate(() => (window as unknown as { convnextDemo: { info: { kernels: string } } }).convnextDemo.info.kernels); // prettier-ignore
+        const { state, rows } = await classifyOn(page, () => page.setInputFiles('[data-testid="image-input"]', PHOTOS[1])); // prettier-ignore
+        expect(state).toBe("done");
+        expect(rows).toEqual(nodeClassify([PHOTOS[1]], kernels).get(basename(PHOTOS[1])));
+        // the bundle on the page's own thread, two threads: chunks run by the kernels' Web Worker
+        const chunks = await page.evaluate(`import("/dist/core.js").then(async (core) => {
+        core.configureBackend({ backend: "wasm", threads: 2 });
+        const classifier = await core.ImageClassifier.fromPretrained(${JSON.stringify(demo.model)}, { endpoint: location.origin + "/hub" });
+        const pixels = { data: new Uint8Array(224 * 224 * 3).fill(100), width: 224, height: 224 };
+        for (let i = 0; i < 100; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          await classifier.classify([pixels]);
+          if (core.getBackend().workerChunks > 0) return core.getBackend().workerChunks;
+        }
+        return 0;
+      })`);
+        expect(chunks).toBeGreaterThan(0);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+        await demo.close();
+      }
+    });
+  },
+);
