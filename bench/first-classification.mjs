@@ -2,10 +2,12 @@
 // model directory (offered to the page as a local hub), a fresh browser profile ("cold": the model downloaded,
 // stored in the Cache API, compiled, run), then the same profile after a browser restart ("from cache"). For each:
 // from navigation to the model ready in the Worker, plus the first image's classification (decode, preprocess,
-// forward, postprocess, measured from the moment the image was handed to the page).
-//   node bench/first-classification.mjs [--model tiny|atto|DIR] [--image PATH] [--rounds 3] [--json]
+// forward, postprocess, measured from the moment the image was handed to the page). The library is served as
+// esbuild bundles it for an app (`npm run demo -- --bundle`); --modules serves dist/ as native modules instead.
+//   node bench/first-classification.mjs [--model tiny|atto|DIR] [--image PATH] [--rounds 3] [--modules] [--json]
 // (`npm run build` first.) --model tiny: convnext-tiny-224 with generated weights (bench/out/convnext-tiny-224,
 // 110 MB) and its preprocessor_config.json, the one of facebook/convnext-tiny-224.
+/* global document, window */ // in the page callbacks
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -64,7 +66,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const executable = chromiumExecutable();
 if (!executable) throw new Error("no Chromium: install Debian's chromium or set CHROMIUM_PATH");
 const dir = modelDirectory(opt("model", "tiny"));
-const demo = await startDemoServer({ model: dir, port: 0 });
+const bundle = !flag("modules");
+const demo = await startDemoServer({ model: dir, port: 0, bundle });
 const runs = { cold: [], cached: [] };
 let version = "";
 try {
@@ -99,10 +102,10 @@ const summary = Object.fromEntries(
     ),
   ]),
 );
-const meta = { model: dir, image, chromium: version, kernels: runs.cold[0].kernels, threads: runs.cold[0].threads, rounds }; // prettier-ignore
+const meta = { model: dir, image, served: bundle ? "esbuild bundle" : "native modules", chromium: version, kernels: runs.cold[0].kernels, threads: runs.cold[0].threads, rounds }; // prettier-ignore
 if (json) console.log(JSON.stringify({ ...meta, summary, runs }, null, 2));
 else {
-  console.log(`\n${meta.model} in Chromium ${version} (${meta.kernels}, ${meta.threads} threads), image ${image}; median of ${rounds} round(s), ms:`); // prettier-ignore
+  console.log(`\n${meta.model} in Chromium ${version} (${meta.kernels}, ${meta.threads} threads; the library as ${meta.served}), image ${image}; median of ${rounds} round(s), ms:`); // prettier-ignore
   console.log("| visit | model ready (from navigation) | first image (decode + preprocess + forward) | first classification |"); // prettier-ignore
   console.log("|---|---|---|---|");
   for (const [kind, s] of Object.entries(summary)) {

@@ -5,4 +5,4 @@ export interface FileSize {
   gzip: number;
 }
 export function staticClosure(entry?: string): { files: FileSize[]; packages: string[]; bytes: number; gzip: number };
-export function minifiedBundle(entry?: string): Promise<{ bytes: number; gzip: number; lazyBytes: number; lazyGzip: number }>;
+export function minifiedBundle(entry?: string, code?: string): Promise<{ bytes: number; gzip: number; lazyBytes: number; lazyGzip: number }>;

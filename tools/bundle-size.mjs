@@ -36,11 +36,15 @@ export function staticClosure(entry = join(root, "dist/core.js")) {
   return { files, packages: [...packages].sort(), bytes: sum("bytes"), gzip: sum("gzip") };
 }
 
-/** esbuild's minified ESM bundle of `entry` for browsers: the entry chunk and the lazily loaded chunks. */
-export async function minifiedBundle(entry = join(root, "dist/core.js")) {
+/**
+ * esbuild's minified ESM bundle for browsers of `entry` (a file), or of an app whose only code is `code` (e.g.
+ * `import { ImageClassifierWorker } from "convnext/core"`, tree-shaken as the package's sideEffects allow):
+ * the entry chunk and the chunks loaded on demand.
+ */
+export async function minifiedBundle(entry = join(root, "dist/core.js"), code = undefined) {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    entryPoints: [entry],
+    ...(code === undefined ? { entryPoints: [entry] } : { stdin: { contents: code, resolveDir: root } }),
     bundle: true,
     minify: true,
     format: "esm",
@@ -51,7 +55,7 @@ export async function minifiedBundle(entry = join(root, "dist/core.js")) {
     metafile: true,
     logLevel: "silent",
   });
-  const entryName = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[0];
+  const entryName = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[0] ?? "stdin.js";
   const main = result.outputFiles.find((f) => f.path.endsWith(entryName));
   const lazy = result.outputFiles.filter((f) => f !== main && f.path.endsWith(".js"));
   return {
@@ -71,14 +75,20 @@ async function main(argv) {
   const worker = staticClosure(join(root, "dist/web/worker.js"));
   const bundle = await minifiedBundle();
   const workerBundle = await minifiedBundle(join(root, "dist/web/worker.js"));
+  const apps = {
+    workerApi: await minifiedBundle(undefined, 'import { ImageClassifierWorker } from "convnext/core"; globalThis.use = ImageClassifierWorker;'), // prettier-ignore
+    inThread: await minifiedBundle(undefined, 'import { ImageClassifier } from "convnext/core"; globalThis.use = ImageClassifier;'), // prettier-ignore
+  };
   if (argv.includes("--json")) {
-    console.log(JSON.stringify({ closure: { ...closure, files: closure.files.length }, bundle, workerBundle }, null, 2));
+    console.log(JSON.stringify({ closure: { ...closure, files: closure.files.length }, bundle, workerBundle, apps }, null, 2)); // prettier-ignore
   } else {
     console.log(`dist/core.js static import closure: ${closure.files.length} files, ${kb(closure.bytes)}, ${kb(closure.gzip)} gzip (each file gzipped; budget ${kb(budget)})`);
     console.log(`  packages imported statically: ${closure.packages.join(", ") || "none"}`);
     console.log(`  largest: ${closure.files.slice(0, 5).map((f) => `${f.path.replace(/^dist\//, "")} ${kb(f.gzip)}`).join(", ")}`);
     console.log(`esbuild --bundle --minify (ESM, browser) of dist/core.js: ${kb(bundle.bytes)}, ${kb(bundle.gzip)} gzip; chunks loaded on demand: ${kb(bundle.lazyBytes)}, ${kb(bundle.lazyGzip)} gzip`);
     console.log(`dist/web/worker.js (the Worker API's worker): closure ${kb(worker.gzip)} gzip; minified ${kb(workerBundle.bytes)}, ${kb(workerBundle.gzip)} gzip`);
+    console.log(`an app importing only ImageClassifierWorker: ${kb(apps.workerApi.bytes)}, ${kb(apps.workerApi.gzip)} gzip (plus the worker above)`);
+    console.log(`an app importing only ImageClassifier (in-thread): ${kb(apps.inThread.bytes)}, ${kb(apps.inThread.gzip)} gzip`);
   }
   const nodeImports = closure.packages.filter((p) => p.startsWith("node:"));
   if (nodeImports.length) {
