@@ -55,7 +55,11 @@ export async function compare(photo, heavy, options = {}) {
   const inWorker = await longestTask(() => classifier.classify(batch()));
   const onPage = await longestTask(() => inThread.classify(batch()));
 
-  const extractor = await core.FeatureExtractorWorker.fromPretrained(MODEL.pathname, options);
+  // the model's files posted to the worker instead of a URL
+  const posted = Object.fromEntries(
+    await Promise.all(["config.json", "model.safetensors", "preprocessor_config.json"].map(async (f) => [f, await bytesOf(new URL(f, MODEL))])), // prettier-ignore
+  );
+  const extractor = await core.FeatureExtractorWorker.fromPretrained({ name: "posted", files: posted }, options);
   const embedding = (await extractor.extract(file(), { normalize: true })).embedding;
   const referenceEmbedding = (await (await core.FeatureExtractor.fromPretrained(MODEL.href)).extract([file()], { normalize: true }))[0].embedding; // prettier-ignore
   extractor.dispose();
