@@ -58,6 +58,7 @@ describe.skipIf(skipBrowserTests)("the Worker API in Chromium", () => {
     detached: Record<string, number>;
     longestTask: { inWorker: number; onPage: number };
     embedding: unknown;
+    urls: { worker: Result; page: Result; missing: Result };
     afterDispose: string;
   }
   const photo = (mode: string, name = "dog.jpg") => `${server.origin}/${mode}/test/fixtures/images/photos/darknet/${name}`; // prettier-ignore
@@ -73,6 +74,10 @@ describe.skipIf(skipBrowserTests)("the Worker API in Chromium", () => {
     expect(r.list.map((x) => x.file)).toEqual(["photo.jpg", "image 1", "image 2", "image 3"]);
     expect(r.list[1].predictions!.map((p) => p.label)).toEqual(r.single.predictions!.slice(0, 3).map((p) => p.label));
     expect(r.list[3].error).toMatch(/^image 3: /); // not an image: its own error, the others go on
+    // a URL relative to the page (the photo the File holds): fetched in the worker, or by the page's pipeline
+    expect(r.urls.worker).toEqual({ ...r.single, file: photo(r.info.crossOriginIsolated ? "isolated" : "plain") });
+    expect(r.urls.page).toEqual({ ...r.single, file: "test/fixtures/images/photos/darknet/dog.jpg" });
+    expect(r.urls.missing.error).toMatch(/\/test\/fixtures\/no-such-image\.jpg: HTTP 404/);
     expect(r.inspection).toEqual({
       file: "photo.jpg",
       predictions: r.single.predictions,

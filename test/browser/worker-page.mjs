@@ -48,6 +48,13 @@ export async function compare(photo, heavy, options = {}) {
   const reference = await inThread.classify([file(), bytes.slice().buffer, imageData(), new Uint8Array([1, 2, 3])], { topK: 3 }); // prettier-ignore
   const referenceSingle = (await inThread.classify([file()]))[0];
   const inspection = await classifier.inspect(file());
+  // image URLs relative to the page: fetched by the worker, and by the page's own pipeline
+  const relative = "test/fixtures/images/photos/darknet/dog.jpg";
+  const urls = {
+    worker: await classifier.classify(relative),
+    page: (await inThread.classify([relative]))[0],
+    missing: await classifier.classify("test/fixtures/no-such-image.jpg"),
+  };
 
   // the page's main thread while 4 large photos are classified: in the worker, then on this thread
   const heavyBytes = await bytesOf(heavy);
@@ -76,6 +83,7 @@ export async function compare(photo, heavy, options = {}) {
     list,
     reference,
     referenceSingle,
+    urls,
     inspection: {
       file: inspection.file,
       predictions: inspection.predictions,
