@@ -4,32 +4,15 @@
 // browser restart served from the cache (only the revision's listing is asked for), revision pinning, offline
 // (the browser's own offline mode and the `offline` option), and the errors: 401, 404, CORS, quota.
 import { fileURLToPath } from "node:url";
-import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startStaticServer } from "../../tools/browser.mjs";
 import { persistentProfile, skipBrowserTests } from "../helpers/chromium.js";
-import { FakeHub, type HubRepo } from "../helpers/fake-hub.js";
+import { FakeHub } from "../helpers/fake-hub.js";
 import { fixture, readTensors, toleranceRatio } from "../helpers/helpers.js";
+import { COMMIT, tinyRepo, WEIGHTS } from "../helpers/tiny-repo.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const COMMIT = "0123456789abcdef0123456789abcdef01234567";
-const read = (name: string) => new Uint8Array(readFileSync(fixture("tiny-classifier", name)));
-const WEIGHTS = read("model.safetensors");
-
-function tinyRepo(extra: Partial<HubRepo> = {}): HubRepo {
-  return {
-    commit: COMMIT,
-    refs: { main: COMMIT, v1: COMMIT },
-    files: {
-      "config.json": { bytes: read("config.json"), lfs: false },
-      "preprocessor_config.json": { bytes: read("preprocessor_config.json"), lfs: false },
-      "model.safetensors": { bytes: WEIGHTS, lfs: true },
-    },
-    ...extra,
-  };
-}
-
 interface LoadResult {
   ok: boolean;
   error?: string;

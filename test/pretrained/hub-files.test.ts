@@ -1,7 +1,6 @@
 // The fetch-based hub loader (browsers, workers, Deno, Bun) against the local fake hub, in Node: fetch is
 // Node's, and the Cache API is a small in-memory stand-in (test/helpers/memory-caches.ts). What Chromium's own
 // Cache API does across a reload, offline and at its quota is checked in test/browser/hub.test.ts.
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   clearHubCache,
@@ -13,29 +12,12 @@ import {
   resolveModelFiles,
   type DownloadProgress,
 } from "../../src/core.js";
-import { FakeHub, sha256, type HubRepo } from "../helpers/fake-hub.js";
+import { FakeHub, sha256 } from "../helpers/fake-hub.js";
 import { fixture, readTensors, toleranceRatio } from "../helpers/helpers.js";
 import { MemoryCaches } from "../helpers/memory-caches.js";
+import { COMMIT, CONFIG, tinyRepo, WEIGHTS } from "../helpers/tiny-repo.js";
 
-const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const NEXT_COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
-const read = (p: string) => new Uint8Array(readFileSync(p));
-const CONFIG = read(fixture("tiny-classifier", "config.json"));
-const WEIGHTS = read(fixture("tiny-classifier", "model.safetensors"));
-const PREPROCESSOR = read(fixture("tiny-classifier", "preprocessor_config.json"));
-
-function tinyRepo(extra: Partial<HubRepo> = {}): HubRepo {
-  return {
-    commit: COMMIT,
-    refs: { main: COMMIT, v1: COMMIT },
-    files: {
-      "config.json": { bytes: CONFIG, lfs: false },
-      "preprocessor_config.json": { bytes: PREPROCESSOR, lfs: false },
-      "model.safetensors": { bytes: WEIGHTS, lfs: true },
-    },
-    ...extra,
-  };
-}
 
 let hub: FakeHub;
 let caches: MemoryCaches;

@@ -3,6 +3,7 @@
 // the tiny-classifier fixture from its files, runs transformers' pixel_values on the default backend, and the
 // classification pipeline on a real photo. Prints one JSON line; the test compares it with transformers' outputs
 // and with Node.
+/* global Deno, Bun */ // this script runs under them, never Node
 const root = new URL("../../", import.meta.url);
 
 async function readBytes(path) {
