@@ -75,9 +75,12 @@ export async function fetchUrl(url: string, options: FetchBytesOptions = {}): Pr
   }
 
   const bytes = async (): Promise<Uint8Array> => {
-    const declared = Number(response.headers.get("content-length"));
+    const length = response.headers.get("content-length");
+    const declared = length === null || length === "" ? NaN : Number(length);
     const compressed = response.headers.has("content-encoding");
     const total = options.expectedSize ?? (Number.isSafeInteger(declared) && !compressed ? declared : null);
+    // a known size is allocated once (a 110 MB checkpoint is not held twice); else the chunks are joined
+    let out = new Uint8Array(total ?? 0);
     const chunks: Uint8Array[] = [];
     let loaded = 0;
     options.onProgress?.(0, total);
@@ -88,12 +91,13 @@ export async function fetchUrl(url: string, options: FetchBytesOptions = {}): Pr
           const { done, value } = await reader.read();
           if (done) break;
           touch();
-          chunks.push(value);
-          loaded += value.length;
-          if (options.expectedSize != null && loaded > options.expectedSize) {
+          if (total !== null && loaded + value.length > total) {
             await reader.cancel();
-            throw new Error(`${url}: more than the expected ${options.expectedSize} bytes`);
+            throw new Error(`${url}: more than the expected ${total} bytes`);
           }
+          if (total !== null) out.set(value, loaded);
+          else chunks.push(value);
+          loaded += value.length;
           options.onProgress?.(loaded, total);
         }
       }
@@ -103,15 +107,16 @@ export async function fetchUrl(url: string, options: FetchBytesOptions = {}): Pr
     } finally {
       stop();
     }
-    if (options.expectedSize != null && loaded !== options.expectedSize) {
-      throw new NetworkError(`${url}: the connection ended after ${loaded} of ${options.expectedSize} bytes`);
+    if (total !== null && loaded !== total) {
+      throw new NetworkError(`${url}: the connection ended after ${loaded} of ${total} bytes`);
     }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(loaded);
-    let offset = 0;
-    for (const c of chunks) {
-      out.set(c, offset);
-      offset += c.length;
+    if (total === null) {
+      out = new Uint8Array(loaded);
+      let offset = 0;
+      for (const c of chunks) {
+        out.set(c, offset);
+        offset += c.length;
+      }
     }
     return out;
   };

@@ -165,7 +165,7 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
       opts.onProgress?.({ file: label, loaded: cached.length, total: cached.length, cached: true });
       return cached;
     }
-    if (opts.offline) throw notCached(`${file} is needed and offline is set`);
+    if (opts.offline) throw new Error(`${label}: not in this browser's cache, and offline is set`);
     const fetched = await fetchUrl(url, {
       ...fetchOptions,
       expectedSize: entry.size,
