@@ -181,7 +181,13 @@ abstract class WorkerPipeline {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, ...callbacks });
-      this.worker.postMessage({ id, ...request }, transfer);
+      try {
+        this.worker.postMessage({ id, ...request }, transfer);
+      } catch (e) {
+        this.pending.delete(id);
+        const why = e instanceof Error ? e.message : String(e);
+        reject(new Error(`convnext worker: cannot send this to the worker (${why}); pass a File, Blob, bytes, ImageData, pixels or a URL`)); // prettier-ignore
+      }
     });
   }
 

@@ -58,7 +58,7 @@ describe.skipIf(skipBrowserTests)("the Worker API in Chromium", () => {
     detached: Record<string, number>;
     longestTask: { inWorker: number; onPage: number };
     embedding: unknown;
-    urls: { worker: Result; page: Result; missing: Result };
+    urls: { worker: Result; page: Result; missing: Result; unsendable: string };
     afterDispose: string;
   }
   const photo = (mode: string, name = "dog.jpg") => `${server.origin}/${mode}/test/fixtures/images/photos/darknet/${name}`; // prettier-ignore
@@ -78,6 +78,7 @@ describe.skipIf(skipBrowserTests)("the Worker API in Chromium", () => {
     expect(r.urls.worker).toEqual({ ...r.single, file: photo(r.info.crossOriginIsolated ? "isolated" : "plain") });
     expect(r.urls.page).toEqual({ ...r.single, file: "test/fixtures/images/photos/darknet/dog.jpg" });
     expect(r.urls.missing.error).toMatch(/\/test\/fixtures\/no-such-image\.jpg: HTTP 404/);
+    expect(r.urls.unsendable).toMatch(/^convnext worker: cannot send this to the worker \(.*could not be cloned.*\); pass a File/); // prettier-ignore
     expect(r.inspection).toEqual({
       file: "photo.jpg",
       predictions: r.single.predictions,

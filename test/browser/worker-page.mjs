@@ -54,6 +54,11 @@ export async function compare(photo, heavy, options = {}) {
     worker: await classifier.classify(relative),
     page: (await inThread.classify([relative]))[0],
     missing: await classifier.classify("test/fixtures/no-such-image.jpg"),
+    // something that cannot be posted at all (a function)
+    unsendable: await classifier.classify({ data: () => 0, width: 1, height: 1 }).then(
+      () => "resolved",
+      (e) => e.message,
+    ),
   };
 
   // the page's main thread while 4 large photos are classified: in the worker, then on this thread
