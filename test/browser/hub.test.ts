@@ -145,6 +145,20 @@ describe.skipIf(skipBrowserTests)("hub loading in Chromium", () => {
     }
   });
 
+  it("a cross-origin isolated page (COEP: require-corp) loads from the hub on another origin too", async () => {
+    const isolated = await context.newPage();
+    try {
+      await isolated.goto(`${server.origin}/isolated/`);
+      const result = (await isolated.evaluate(
+        `import("${server.origin}/isolated/test/browser/hub-page.mjs").then((m) => m.loadModel("org/tiny", ${JSON.stringify({ endpoint: hub.hubUrl, cacheName: "isolated" })}))`,
+      )) as LoadResult;
+      expectWorks(result);
+      expect(await isolated.evaluate("crossOriginIsolated")).toBe(true);
+    } finally {
+      await isolated.close();
+    }
+  });
+
   it("a storage quota too small for the weights: the model loads, a warning says it was not cached", async () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.origin, quotaSize: 64 * 1024 });
