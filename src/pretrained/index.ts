@@ -6,7 +6,7 @@ export { alignPrefix, mapTfCheckpoint } from "./keys.js";
 export { loadWeights, WeightsError, type LoadWeightsOptions } from "./load-weights.js";
 export { memoryFiles, readJson, type ModelFiles } from "./model-files.js";
 export { resolveModelFiles, setModelResolver, type ModelReference, type ModelResolver } from "./resolve-model.js";
-export { fetchUrl, NetworkError, type FetchBytesOptions, type FetchedResponse } from "./fetch-bytes.js";
+export { NetworkError } from "./fetch-bytes.js";
 export { HubHttpError } from "./hub-errors.js";
 export { hubFiles, type HubModelFiles } from "./hub-files.js";
 export { configureHub, type DownloadProgress, type HubDefaults, type HubOptions } from "./hub-options.js";

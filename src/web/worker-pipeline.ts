@@ -6,7 +6,7 @@
 import type { ClassificationResult, ClassifyOptions } from "../pipelines/image-classification.js";
 import type { ExtractFeaturesOptions, FeatureExtractionResult } from "../pipelines/feature-extraction.js";
 import type { ImageSource } from "../pipelines/image-source.js";
-import type { DownloadProgress } from "../pretrained/hub-options.js";
+import { hubOptions, type DownloadProgress } from "../pretrained/hub-options.js";
 import type { Inspection, InspectOptions } from "./inspect.js";
 import type {
   PostedLoadOptions,
@@ -140,7 +140,9 @@ abstract class WorkerPipeline {
 
   /** Loads the model in the worker; on failure the worker is ended. */
   protected async load(task: WorkerTask, ref: WorkerModelReference, options: WorkerPipelineOptions): Promise<this> {
-    const { onProgress, onWarning, worker: _worker, transfer: _transfer, ...load } = options;
+    // the page's configureHub defaults travel with the load: the worker's module has its own
+    const merged: WorkerPipelineOptions = hubOptions(options);
+    const { onProgress, onWarning, worker: _worker, transfer: _transfer, ...load } = merged;
     try {
       this.info = (await this.call(
         { type: "load", task, model: postedModel(ref), options: postedOptions(load) as PostedLoadOptions },

@@ -28,3 +28,19 @@ export async function loadModel(ref, options = {}) {
     return { ok: false, error: error.message, progress, warnings, cacheKeys: await cacheKeys() };
   }
 }
+
+/** The Worker API on a hub id, with the endpoint set page-wide by configureHub: { ok, info } or { ok: false, error }. */
+export async function loadInWorker(ref, defaults) {
+  const core = await import(new URL("../../dist/core.js", import.meta.url).href);
+  core.configureHub(defaults);
+  try {
+    const classifier = await core.ImageClassifierWorker.fromPretrained(ref);
+    const info = classifier.info;
+    classifier.dispose();
+    return { ok: true, info };
+  } catch (error) {
+    return { ok: false, error: error.message };
+  } finally {
+    core.configureHub({ endpoint: undefined });
+  }
+}

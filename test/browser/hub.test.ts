@@ -159,6 +159,14 @@ describe.skipIf(skipBrowserTests)("hub loading in Chromium", () => {
     }
   });
 
+  it("the Worker API loads a hub id with the endpoint the page set with configureHub", async () => {
+    const result = await page.evaluate(
+      `import("${server.origin}/plain/test/browser/hub-page.mjs").then((m) => m.loadInWorker("org/tiny", ${JSON.stringify({ endpoint: hub.hubUrl })}))`,
+    );
+    expect(result).toMatchObject({ ok: true, info: { model: "org/tiny", numLabels: 5 } });
+    expect(requests()[0]).toBe("hub /api/models/org/tiny/revision/main?blobs=true"); // from the configured hub
+  });
+
   it("a storage quota too small for the weights: the model loads, a warning says it was not cached", async () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.origin, quotaSize: 64 * 1024 });
