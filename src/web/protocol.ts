@@ -28,8 +28,6 @@ export interface WorkerInfo {
   kernels: string;
   threads: number;
   crossOriginIsolated: boolean;
-  /** The processor's output size, e.g. [224, 224] (null when it does not resize). */
-  inputSize: [number, number] | null;
   numLabels: number;
   /** Length of an embedding: hidden_sizes[-1]. */
   hiddenSize: number;

@@ -78,7 +78,6 @@ async function run(
 
 function info(p: ImageClassifier | FeatureExtractor, model: string): WorkerInfo {
   const backend = getBackend();
-  const o = p.processor.options;
   const config = p.model.config;
   return {
     model,
@@ -86,7 +85,6 @@ function info(p: ImageClassifier | FeatureExtractor, model: string): WorkerInfo 
     kernels: backend?.kernels ?? "reference",
     threads: backend?.threads ?? 1,
     crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
-    inputSize: o.doResize && o.shortestEdge < 384 ? [o.shortestEdge, o.shortestEdge] : null,
     numLabels: config.numLabels,
     hiddenSize: config.hiddenSizes[config.numStages - 1],
   };
