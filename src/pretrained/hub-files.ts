@@ -154,6 +154,7 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
     return listing;
   };
 
+  const reported = new Set<string>();
   const read = async (file: string): Promise<Uint8Array | null> => {
     const { commit, files } = await snapshot();
     const entry = files.get(file);
@@ -162,7 +163,9 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
     const label = `${repoId}/${file}`;
     const cached = await (await store())?.get(url);
     if (cached && (entry.size === null || cached.length === entry.size)) {
-      opts.onProgress?.({ file: label, loaded: cached.length, total: cached.length, cached: true });
+      // once per file: a loader may read a small file twice (config.json for the model and the processor)
+      if (!reported.has(file)) opts.onProgress?.({ file: label, loaded: cached.length, total: cached.length, cached: true }); // prettier-ignore
+      reported.add(file);
       return cached;
     }
     if (opts.offline) throw new Error(`${label}: not in this browser's cache, and offline is set`);
