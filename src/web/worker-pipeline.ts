@@ -193,7 +193,7 @@ abstract class WorkerPipeline {
     });
   }
 
-  /** Posts sources and options; `single` unwraps the one result. */
+  /** Posts sources and options: a list gives a list of results, one source its one result. */
   protected runOn(input: ImageSource | ImageSource[], options: object): Promise<unknown> {
     const transfer: Transferable[] = [];
     const list = Array.isArray(input) ? input : [input];
