@@ -34,6 +34,7 @@ export default tseslint.config(
       "src/model/**",
       "src/backend/**",
       "src/io/**",
+      "src/web/**",
       "src/preprocess/**",
       "src/pretrained/**",
       "src/pipelines/**",

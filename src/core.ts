@@ -1,7 +1,8 @@
 // The dependency-free core: tensors, kernels, the model tree and its executors, checkpoint formats and
-// loading, image preprocessing, the pipelines (classification, embeddings). No Node API, so it runs in
-// browsers and bundlers; pass model files as a ModelFiles object and images as bytes, Blobs or pixels (or, in
-// Node, import "convnext" for paths, hub ids and URLs).
+// loading (hub ids fetched and kept in the Cache API, model URLs, files at hand), image preprocessing, the
+// pipelines (classification, embeddings) and their Worker API. No Node API, so it runs in browsers, workers,
+// Deno, Bun and bundlers; images come as bytes, Blobs, URLs or pixels (in Node, import "convnext" for paths
+// and the Hugging Face cache).
 export * from "./tensor/tensor.js";
 export * from "./tensor/dtype.js";
 export * from "./ops/index.js";
@@ -69,4 +70,4 @@ export * from "./preprocess/index.js";
 export * from "./pretrained/index.js";
 export * from "./backend/index.js";
 export * from "./pipelines/index.js";
-export * from "./train/index.js";
+export * from "./web/index.js";

@@ -4,6 +4,13 @@
 import "./node/setup.js";
 
 export * from "./core.js";
+// training is its own entry in browsers (`convnext/train`, outside the core's size budget); Node gets it here
+export * from "./train/index.js";
+// timm's registry and eval transform, which the core loads on demand
+export { makeDivisible, parseTimmConfig, TIMM_CONVNEXT_REGISTRY, timmOutFeatures } from "./pretrained/timm-config.js";
+export { centerCropOrPad, resolveDataConfig, TimmImageProcessor } from "./preprocess/timm-transform.js";
+// the fast kernels behind the reference kernels' signatures, one op at a time (outside the browser core)
+export { fastOps, type FastOps } from "./backend/fast-ops.js";
 export { directoryFiles } from "./node/local-files.js";
 export { resolveModel, type ResolveOptions, type ResolvedModel } from "./node/hub.js";
 export type { DownloadProgress } from "./node/progress-bar.js";

@@ -17,9 +17,10 @@ export const LAYERS = {
   pretrained: ["backend", "model", "io", "preprocess", "ops", "tensor"],
   pipelines: ["pretrained", "backend", "model", "io", "preprocess", "ops", "tensor"],
   train: ["pretrained", "backend", "model", "io", "preprocess", "ops", "tensor"],
+  web: ["pipelines", "pretrained", "backend", "model", "io", "preprocess", "ops", "tensor"],
   node: ["pipelines", "train", "pretrained", "backend", "model", "io", "preprocess", "ops", "tensor"],
   cli: ["node", "pipelines", "train", "pretrained", "backend", "model", "io", "preprocess", "ops", "tensor", "."],
-  ".": ["node", "pipelines", "train", "pretrained", "backend", "model", "io", "preprocess", "ops", "tensor", "."],
+  ".": ["web", "node", "pipelines", "train", "pretrained", "backend", "model", "io", "preprocess", "ops", "tensor", "."],
 };
 // what runs in browsers, workers, Deno and Bun: no node: module, no process/Buffer
 const NODE_FOLDERS = new Set(["node", "cli"]);

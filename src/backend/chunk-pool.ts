@@ -53,7 +53,7 @@ export function smallInts(args: ArrayLike<number>): number[] {
  * calls it (plain script, no imports, so it runs as a Node eval'd worker and as a Web Worker alike).
  */
 export const WORKER_SOURCE = `
-${smallInts.toString()}
+const smallInts = ${smallInts.toString()}; // bound to this name: a minifier may have renamed the function
 function runWorker({ spec, control, argsBuffer, index }) {
 const ctrl = new Int32Array(control);
 const args = new Float64Array(argsBuffer);

@@ -1,11 +1,8 @@
 // A one-line download progress bar on stderr, drawn only when stderr is a terminal.
 
-export interface DownloadProgress {
-  file: string;
-  /** Bytes on disk so far (resumed bytes included). */
-  loaded: number;
-  total: number | null;
-}
+import type { DownloadProgress } from "../pretrained/hub-options.js";
+
+export type { DownloadProgress };
 
 const WIDTH = 24;
 

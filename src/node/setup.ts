@@ -4,8 +4,11 @@
 import "./backend-env.js";
 import { resolveModel } from "./hub.js";
 import { nodeImageLoader } from "./image-loader.js";
-import { setModelResolver } from "../pretrained/model-files.js";
+import { setModelResolver } from "../pretrained/resolve-model.js";
 import { setImageLoader } from "../pipelines/image-source.js";
 
-setModelResolver((ref) => resolveModel(ref));
+// the hub options fromPretrained shares with the browser; the cache's own come from the environment
+setModelResolver((ref, { revision, endpoint, token, offline, onProgress }) =>
+  resolveModel(ref, { revision, endpoint, token, offline, onProgress }),
+);
 setImageLoader(nodeImageLoader);

@@ -8,9 +8,8 @@ import { globalAveragePool } from "../ops/pooling.js";
 import type { ImageInput } from "../preprocess/image-input.js";
 import { loadImageProcessor } from "../pretrained/image-processor.js";
 import type { PipelineProcessor } from "./preparer.js";
-import type { LoadWeightsOptions } from "../pretrained/load-weights.js";
-import { resolveModelFiles, type ModelFiles } from "../pretrained/model-files.js";
-import { loadPretrained, readConfig, taskFromConfig } from "../pretrained/models.js";
+import { resolveModelFiles, type ModelReference } from "../pretrained/resolve-model.js";
+import { loadPretrained, readConfig, taskFromConfig, type FromPretrainedOptions } from "../pretrained/models.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ImagePipeline, type PipelineOptions, type PipelineResult, type Sources } from "./image-pipeline.js";
 
@@ -36,8 +35,8 @@ export class FeatureExtractor extends ImagePipeline<{ embedding: Float32Array },
   }
 
   /** The model of a ConvNeXT checkpoint and its processor (a classifier runs whole: its head is tiny). */
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<FeatureExtractor> {
-    const files = await resolveModelFiles(ref);
+  static async fromPretrained(ref: ModelReference, options: FromPretrainedOptions = {}): Promise<FeatureExtractor> {
+    const files = await resolveModelFiles(ref, options);
     // Loading a classifier checkpoint as the base model would warn about the unused head.
     const task = taskFromConfig(await readConfig(files)) === "classification" ? "classification" : "base";
     const model = await loadPretrained(files, { ...options, task });
@@ -100,7 +99,7 @@ function l2Normalize(v: Float32Array): void {
 
 /** One call: the embedding of every input (`await extractFeatures("org/model", ["a.jpg"])`). */
 export async function extractFeatures(
-  model: string | ModelFiles,
+  model: ModelReference,
   sources: Sources,
   options: ExtractFeaturesOptions = {},
 ): Promise<FeatureExtractionResult[]> {

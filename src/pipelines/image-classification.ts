@@ -10,9 +10,8 @@ import type { RgbImage } from "../preprocess/image.js";
 import type { ImageInput } from "../preprocess/image-input.js";
 import { loadImageProcessor } from "../pretrained/image-processor.js";
 import type { PipelineProcessor } from "./preparer.js";
-import type { LoadWeightsOptions } from "../pretrained/load-weights.js";
-import { resolveModelFiles, type ModelFiles } from "../pretrained/model-files.js";
-import { ConvNextForImageClassification } from "../pretrained/models.js";
+import { resolveModelFiles, type ModelReference } from "../pretrained/resolve-model.js";
+import { ConvNextForImageClassification, type FromPretrainedOptions } from "../pretrained/models.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
   applyFunction,
@@ -61,9 +60,9 @@ export class ImageClassifier extends ImagePipeline<{ predictions: Prediction[] }
     }
   }
 
-  /** config.json, the weights and preprocessor_config.json of a model directory, a hub id (Node) or ModelFiles. */
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ImageClassifier> {
-    const files = await resolveModelFiles(ref);
+  /** config.json, the weights and preprocessor_config.json of a hub id, a model directory (URL or path) or ModelFiles. */
+  static async fromPretrained(ref: ModelReference, options: FromPretrainedOptions = {}): Promise<ImageClassifier> {
+    const files = await resolveModelFiles(ref, options);
     const model = await ConvNextForImageClassification.fromPretrained(files, options);
     if (!model.classifier) throw new Error(`${files.name}: the model has no classification head (num_labels = 0)`);
     return new ImageClassifier(model, await loadImageProcessor(files));
@@ -111,7 +110,7 @@ export class ImageClassifier extends ImagePipeline<{ predictions: Prediction[] }
 
 /** One call, like `pipeline("image-classification", model)(images, top_k=...)`. */
 export async function classify(
-  model: string | ModelFiles,
+  model: ModelReference,
   sources: Sources,
   options: ClassifyOptions = {},
 ): Promise<ClassificationResult[]> {

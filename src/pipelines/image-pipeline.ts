@@ -7,7 +7,6 @@ import type { ConvNextPreTrainedModel } from "../model/pretrained-model.js";
 import type { RgbImage } from "../preprocess/image.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { sourceName, type ImageSource, type LoadOptions } from "./image-source.js";
-import { TimmImageProcessor } from "../preprocess/timm-transform.js";
 import {
   inThreadPreparer,
   processorSpec,
@@ -105,7 +104,7 @@ export abstract class ImagePipeline<Row extends object, Options extends Pipeline
     const batches = batchesOf(sources, batchSize);
     const { maxPixels, timeout } = options; // plain data: a preparer may post it to a worker
     // EXIF orientation as the model's library loads images: HF's load_image applies it, timm's loaders do not
-    const exifTranspose = options.exifTranspose ?? !(this.processor instanceof TimmImageProcessor);
+    const exifTranspose = options.exifTranspose ?? this.processor.exifTranspose;
     const load: LoadOptions = { exifTranspose, maxPixels, timeout };
     const spec = processorSpec(this.processor);
     // The next batch's inputs are collected, and handed to the preparer, before this batch's forward pass,

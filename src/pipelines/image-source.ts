@@ -1,12 +1,13 @@
 // What a pipeline accepts as an image, and how each kind becomes the RGB image transformers' load_image hands
 // the processor: pixels in memory (RgbImage, ImageData, ndarray-like) as they are; encoded bytes (Uint8Array,
 // ArrayBuffer, Blob/File) decoded like Pillow, EXIF orientation applied, convert("RGB"); strings (paths, URLs)
-// through the loader a platform entry registers (src/node for files, file:// and http(s) URLs, "-"), except
-// load_image's base64 strings and data: URLs, which need no platform.
+// through the loader a platform entry registers (src/node for files, file:// and http(s) URLs, "-"), else
+// fetched as URLs (fetch-image.ts); load_image's base64 strings and data: URLs need no platform.
 
 import type { RgbImage } from "../preprocess/image.js";
 import { toRgbImage, type ImageInput } from "../preprocess/image-input.js";
 import { decodeToRgb } from "../preprocess/load-image.js";
+import { fetchImage } from "./fetch-image.js";
 
 /** A Blob or File, where the platform has them (browsers, Node >= 18). */
 export interface BlobLike {
@@ -83,12 +84,7 @@ export async function readSource(
   if (typeof source === "string") {
     const payload = base64Payload(source);
     if (payload !== null) return decodeBase64(payload, name);
-    if (!loader) {
-      throw new Error(
-        `${source}: cannot read a path or URL here (no file system); pass the image's bytes, a Blob or its pixels, ` +
-          `or import "convnext" in Node`,
-      );
-    }
+    if (!loader) return fetchImage(source, options.timeout);
     return loader(source, options);
   }
   if (source instanceof Uint8Array) return source;

@@ -5,7 +5,7 @@
 
 import { ConvNextImageProcessor, type ConvNextImageProcessorOptions } from "../preprocess/image-processor.js";
 import type { RgbImage } from "../preprocess/image.js";
-import { TimmImageProcessor, type TimmDataConfig } from "../preprocess/timm-transform.js";
+import type { TimmDataConfig, TimmImageProcessor } from "../preprocess/timm-transform.js";
 import { loadSource, type ImageSource, type LoadOptions } from "./image-source.js";
 
 export interface PrepareItem {
@@ -25,15 +25,17 @@ export type ProcessorSpec =
 export type PipelineProcessor = ConvNextImageProcessor | TimmImageProcessor;
 
 export function processorSpec(processor: PipelineProcessor): ProcessorSpec {
-  return processor instanceof TimmImageProcessor
+  return processor.kind === "timm"
     ? { kind: "timm", config: processor.config }
     : { kind: "convnext", options: processor.options };
 }
 
 /** The per-image half of the processor a spec describes: resize and crop (uint8 in, uint8 out). */
-export function processorFromSpec(spec: ProcessorSpec): { resizeAndCrop(image: RgbImage): RgbImage } {
+export async function processorFromSpec(spec: ProcessorSpec): Promise<{ resizeAndCrop(image: RgbImage): RgbImage }> {
   if (spec.kind === "convnext") return new ConvNextImageProcessor(spec.options);
-  if (spec.kind === "timm") return new TimmImageProcessor(spec.config);
+  // timm's transform is loaded for timm models only
+  if (spec.kind === "timm")
+    return new (await import("../preprocess/timm-transform.js")).TimmImageProcessor(spec.config);
   throw new Error(`unknown image processor kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
 }
 
@@ -59,7 +61,7 @@ export function namedError(e: unknown, file: string): Error {
 /** Prepares on the calling thread, one image at a time (so a bad image fails alone). */
 export const inThreadPreparer: ImagePreparer = {
   async prepare(items, spec, options) {
-    const processor = processorFromSpec(spec);
+    const processor = await processorFromSpec(spec);
     const out: Array<RgbImage | Error> = [];
     for (const { source, file } of items) {
       try {

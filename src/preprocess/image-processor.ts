@@ -44,7 +44,10 @@ export interface PreprocessOptions {
 }
 
 export class ConvNextImageProcessor {
+  readonly kind = "convnext";
   readonly options: Readonly<ConvNextImageProcessorOptions>;
+  /** How images for it are loaded: HF's pipelines (load_image) apply EXIF orientation. */
+  readonly exifTranspose = true;
 
   constructor(options: Partial<ConvNextImageProcessorOptions> = {}) {
     const o = { ...CONVNEXT_PROCESSOR_DEFAULTS, ...options };

@@ -85,6 +85,7 @@ export function resolveDataConfig(pretrainedCfg: Record<string, unknown>, source
 
 /** timm's create_transform(**data_config) for evaluation, as an image processor. */
 export class TimmImageProcessor {
+  readonly kind = "timm";
   /** timm's loaders do not apply EXIF orientation (Image.open(f).convert("RGB")). */
   readonly exifTranspose = false;
 

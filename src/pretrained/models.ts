@@ -13,14 +13,16 @@ import type { Tensor } from "../tensor/tensor.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
 import { loadWeights, type LoadWeightsOptions } from "./load-weights.js";
-import { readJson, resolveModelFiles, type ModelFiles } from "./model-files.js";
-import { isTimmConfig, parseTimmConfig, timmOutFeatures } from "./timm-config.js";
+import type { HubOptions } from "./hub-options.js";
+import { readJson, type ModelFiles } from "./model-files.js";
+import { resolveModelFiles, type ModelReference } from "./resolve-model.js";
+import { isTimmConfig } from "./config-kind.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
 
-  /** Loads config.json and the weights of a model directory, a hub id (Node) or ModelFiles. */
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ConvNextModel> {
+  /** Loads config.json and the weights of a hub id, a model directory (a URL, or a path in Node) or ModelFiles. */
+  static async fromPretrained(ref: ModelReference, options: FromPretrainedOptions = {}): Promise<ConvNextModel> {
     return (await loadPretrained(ref, { ...options, task: "base" })) as ConvNextModel;
   }
 }
@@ -29,8 +31,8 @@ export class ConvNextForImageClassification extends tree.ConvNextForImageClassif
   override executor: ExecutorChoice = getExecutor;
 
   static async fromPretrained(
-    ref: string | ModelFiles,
-    options: LoadWeightsOptions = {},
+    ref: ModelReference,
+    options: FromPretrainedOptions = {},
   ): Promise<ConvNextForImageClassification> {
     return (await loadPretrained(ref, { ...options, task: "classification" })) as ConvNextForImageClassification;
   }
@@ -39,7 +41,7 @@ export class ConvNextForImageClassification extends tree.ConvNextForImageClassif
 export class ConvNextBackbone extends tree.ConvNextBackbone {
   override executor: ExecutorChoice = getExecutor;
 
-  static async fromPretrained(ref: string | ModelFiles, options: LoadWeightsOptions = {}): Promise<ConvNextBackbone> {
+  static async fromPretrained(ref: ModelReference, options: FromPretrainedOptions = {}): Promise<ConvNextBackbone> {
     return (await loadPretrained(ref, { ...options, task: "backbone" })) as ConvNextBackbone;
   }
 }
@@ -52,7 +54,10 @@ export const ConvNextV2Backbone = ConvNextBackbone;
 export type Task = "base" | "classification" | "backbone";
 export type ConvNextAnyModel = ConvNextModel | ConvNextForImageClassification | ConvNextBackbone;
 
-export interface PretrainedOptions extends LoadWeightsOptions {
+/** What fromPretrained takes: how to fetch the files (hub options) and how to load the weights. */
+export interface FromPretrainedOptions extends LoadWeightsOptions, HubOptions {}
+
+export interface PretrainedOptions extends FromPretrainedOptions {
   /** Which head to build; default: from config.json `architectures` (classification if none). */
   task?: Task;
   /**
@@ -66,12 +71,19 @@ export interface PretrainedOptions extends LoadWeightsOptions {
 export async function readConfig(files: ModelFiles): Promise<ConvNextConfig> {
   const json = await readJson(files, "config.json");
   const where = files.describe("config.json");
-  return isTimmConfig(json) ? parseTimmConfig(json, where).config : parseConvNextConfig(json, where);
+  if (!isTimmConfig(json)) return parseConvNextConfig(json, where);
+  const { parseTimmConfig } = await import("./timm-config.js"); // timm's registry: loaded for timm checkpoints only
+  return parseTimmConfig(json, where).config;
 }
 
 /** The config with the backbone's feature maps at `outIndices` (see PretrainedOptions.outIndices). */
-export function withOutIndices(config: ConvNextConfig, outIndices: number[], source: string): ConvNextConfig {
-  if (config.timm) return timmOutFeatures(config, outIndices, source);
+export async function withOutIndices(
+  config: ConvNextConfig,
+  outIndices: number[],
+  source: string,
+): Promise<ConvNextConfig> {
+  // prettier-ignore
+  if (config.timm) return (await import("./timm-config.js")).timmOutFeatures(config, outIndices, source);
   return parseConvNextConfig({ ...config.raw, out_indices: outIndices, out_features: null }, source);
 }
 
@@ -110,14 +122,14 @@ export interface PretrainedModel {
 }
 
 export async function loadPretrainedModel(
-  ref: string | ModelFiles,
+  ref: ModelReference,
   options: PretrainedOptions = {},
 ): Promise<PretrainedModel> {
-  const files = await resolveModelFiles(ref);
+  const files = await resolveModelFiles(ref, options);
   let config = await readConfig(files);
   if (options.outIndices) {
     if (options.task && options.task !== "backbone") throw new Error(`outIndices select a backbone's feature maps; the task is ${options.task}`); // prettier-ignore
-    config = withOutIndices(config, options.outIndices, `${files.name} (out_indices)`);
+    config = await withOutIndices(config, options.outIndices, `${files.name} (out_indices)`);
   }
   const checkpoint = await readCheckpoint(files);
   const task = options.outIndices ? "backbone" : (options.task ?? taskFromConfig(config));
@@ -132,9 +144,6 @@ export async function loadPretrainedModel(
   return { model, config, task, files, checkpoint };
 }
 
-export async function loadPretrained(
-  ref: string | ModelFiles,
-  options: PretrainedOptions = {},
-): Promise<ConvNextAnyModel> {
+export async function loadPretrained(ref: ModelReference, options: PretrainedOptions = {}): Promise<ConvNextAnyModel> {
   return (await loadPretrainedModel(ref, options)).model;
 }

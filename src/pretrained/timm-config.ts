@@ -5,6 +5,7 @@
 
 import { ConfigError, type ConvNextConfig } from "../model/config.js";
 import type { NormLayer, StemType, TimmOptions } from "../model/timm-options.js";
+export { isTimmConfig } from "./config-kind.js";
 import type { TimmDataConfig } from "../preprocess/timm-transform.js";
 
 /** The arguments of a registered model function (timm's `model_args` dicts, per architecture). */
@@ -101,11 +102,6 @@ const KNOWN_ARGS = new Set([
 ]); // prettier-ignore
 
 /** A timm config.json: it names a timm `architecture` (HF configs have `model_type` instead). */
-export function isTimmConfig(json: unknown): boolean {
-  return (
-    typeof json === "object" && json !== null && typeof (json as Record<string, unknown>).architecture === "string"
-  );
-}
 
 /** timm's make_divisible(v, 8): the nearest multiple of 8, not below 8 nor below 90% of v. */
 export function makeDivisible(v: number, divisor = 8): number {

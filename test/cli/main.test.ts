@@ -19,12 +19,28 @@ describe("convnext", () => {
   it("--help lists every command with one line each", () => {
     const { code, stdout } = runCli(["--help"]);
     expect(code).toBe(0);
-    for (const name of ["classify", "embed", "preprocess", "decode", "forward", "compare", "convert", "info", "grad", "train", "explain"]) { // prettier-ignore
+    for (const name of [
+      "classify",
+      "embed",
+      "preprocess",
+      "decode",
+      "forward",
+      "compare",
+      "convert",
+      "info",
+      "grad",
+      "train",
+      "explain",
+    ]) {
+      // prettier-ignore
       expect(stdout).toMatch(new RegExp(`^  ${name} +\\S.+$`, "m"));
     }
     // and no command without its line
-    const commands = stdout.slice(stdout.indexOf("commands:\n") + 10, stdout.indexOf("\n\n", stdout.indexOf("commands:")));
-    for (const line of commands.split("\n")) expect(line).toMatch(/^  \w+ +\S/);
+    const commands = stdout.slice(
+      stdout.indexOf("commands:\n") + 10,
+      stdout.indexOf("\n\n", stdout.indexOf("commands:")),
+    );
+    for (const line of commands.split("\n")) expect(line).toMatch(/^ {2}\w+ +\S/);
   });
 
   it("an unknown command or option: a did-you-mean, exit 2, no stack trace", () => {

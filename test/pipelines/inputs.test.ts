@@ -65,6 +65,6 @@ describe("pipeline inputs", () => {
     setImageLoader(null);
     const classifier = await ImageClassifier.fromPretrained(MODEL);
     const [r] = await classifier.classify([ROTATED]);
-    expect(r.error).toMatch(new RegExp(`^${ROTATED}: cannot read a path or URL here`));
+    expect(r.error).toMatch(new RegExp(`^${ROTATED}: cannot read a path here`));
   });
 });
