@@ -20,7 +20,12 @@ export const CONSTANTS = {
   // and zero points sit beside the panel)
   GEMM_INT8_CHUNK_PIXELS: 4096,
 
-  // Memory below the heap's first block: the wasm kernels' SIMD constant table lives at 256..640
+  // gemmTN (the weight-gradient GEMM, assembly/backward.ts): rows of the sum packed per block. 64 and 128 ran
+  // 1.3-2.4x slower than gemm on the same shapes, 256-1024 about as fast (bench: 25088 x 96 x 384, 392 x 768 x 3072)
+  GEMM_TN_BLOCK: 256,
+
+  // Memory below the heap's first block: the wasm kernels' SIMD constant table (assembly/table.ts) lives at
+  // 256..656
   KERNEL_TABLE_OFFSET: 256,
   HEAP_START: 1024,
 

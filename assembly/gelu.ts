@@ -4,8 +4,7 @@
 // |xc| <= L = 3.88 sqrt 2, where the float32 result is exactly 0 or 1, so gelu(x) = x beyond L and -0
 // below -L. About 28 vector operations, against 75 for the exp-based Phi(-|x|) this replaced. N and D are
 // evaluated by Estrin's scheme, not Horner's: the same operations, but dependency chains of 3 multiply-adds
-// instead of 5, and GELU is bound by its chains' latency (geluArray 16.7 -> 14.8 cycles per vector; the
-// GELU GEMMs of convnext-tiny ~130 -> ~126.5 ms/img on one core). Error vs the float64 erf GELU (emulated
+// instead of 5, and GELU is bound by its chains' latency (bench/RESULTS.md). Error vs the float64 erf GELU (emulated
 // exhaustively near L by the fit script, tested in test/kernels-fast.test.ts): <= 3.1 ulp for x >= 0; for
 // x < 0, where 1/2 + erf / 2 cancels, <= 1.8e-7 |x| absolute (PyTorch's kernel computes the same sum).
 
@@ -74,9 +73,9 @@ function madd(acc: v128, s: v128, c: usize): v128 {
   return f32x4.add(f32x4.mul(acc, s), k(c));
 }
 
-/** x * Phi(x) for one vector. pmin/pmax are one instruction each (min/max are several); NaN passes through. */
+/** Phi(x) = 1/2 + erf(x / sqrt 2) / 2 for one vector, >= 0 (the factor of x in GELU; GELU's backward uses it). */
 @inline
-export function gelu4(x: v128): v128 {
+export function gelu4Phi(x: v128): v128 {
   const xc = f32x4.pmin(f32x4.pmax(x, k(T_NEG_L)), k(T_L));
   const s = f32x4.mul(xc, xc);
   const s2 = f32x4.mul(s, s);
@@ -92,7 +91,13 @@ export function gelu4(x: v128): v128 {
   const d = f32x4.add(f32x4.add(d01, f32x4.mul(s2, d23)), f32x4.mul(s4, d45));
   // roundings can put 1/2 + erf / 2 at -1.2e-7 near x = -5: Phi >= 0 keeps GELU's sign right there
   const phi = f32x4.add(k(T_HALF), f32x4.div(f32x4.mul(xc, n), d));
-  return f32x4.mul(x, f32x4.pmax(phi, k(T_ZERO)));
+  return f32x4.pmax(phi, k(T_ZERO));
+}
+
+/** x * Phi(x) for one vector. pmin/pmax are one instruction each (min/max are several); NaN passes through. */
+@inline
+export function gelu4(x: v128): v128 {
+  return f32x4.mul(x, gelu4Phi(x));
 }
 
 /**

@@ -23,14 +23,13 @@ import { bfloat16ToFloat4, halfToFloat4, load16AsFloat } from "./half";
 
 // Packed x per pixel chunk (PANEL_FLOATS, assembly/constants.mjs): a whole plane when it fits 704 KB, else
 // chunks of 256 KB. The last stages' large w then streams from memory once per GEMM instead of once per
-// chunk; a 704 KB panel streamed once per row block made stage 1's pwconv1 30% slower (it and the rows
-// written no longer fit L2 together).
+// chunk; stage 1 keeps small chunks, so that a panel and the rows written fit L2 together (measurements:
+// bench/RESULTS.md, "Why the kernels look as they do").
 const CHUNK_FLOATS = 65536;
 
 /**
  * wpack[4k + r] = w[r, k] for the 4 rows at w (row length K): the tile loop then reads its 4 weights at
- * fixed offsets from one pointer. Three address computations fewer per step (with a stack check and the
- * loop test, V8 emits 29 instructions for 16 multiply-adds instead of 33) made the GEMM 7% faster.
+ * fixed offsets from one pointer: three address computations fewer per step of the k loop.
  */
 @inline
 function packRows(wpack: usize, w: usize, K: i32, format: i32): void {
@@ -123,7 +122,7 @@ export function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: us
  * rows in the vector lanes: acc_j = sum_k wpack[k] * x[k, j], one multiply-add per pixel and k where the
  * 8-pixel tile would spend eight. Stage 4's 7 x 7 planes are 6 strips and one pixel. Each sum is one chain
  * of dependent adds, so with one or two pixels the k range is also split in four or two interleaved partial
- * sums (one chain made the single pixel cost 9% of stage 4's GEMMs: 3 cycles per k, the add's latency).
+ * sums (one chain costs the add's latency per k).
  */
 @inline
 function tailTile(
@@ -215,8 +214,8 @@ function finishColumn(o: usize, acc: v128, bias: usize, gamma: usize, mode: i32,
  *       tailTile, otherwise the 8-pixel tiles compute the padding too
  * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
  *       packed weights
- * The mode stays a runtime value: one inlined copy per mode measured no faster (and Binaryen folds such
- * copies back into one).
+ * The mode stays a runtime value: one inlined copy per mode was no faster (and Binaryen folds such copies
+ * back into one).
  */
 export function gemm(
   out: usize,

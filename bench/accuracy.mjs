@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { configureBackend, ConvNextForImageClassification, Tensor } from "../dist/index.js";
 import { photoPixels, relL2, top1Agreement } from "./photos.mjs";
-import { benchModel, benchOptions, dtypeDir, modelDir, onnxFile } from "./setup.mjs";
+import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
 
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
 const dtypes = list("dtype", "f16,bf16,int8");
@@ -65,6 +65,7 @@ for (const dtype of dtypes) {
   rows.push({ system: "convnext", dtype, file_mb: +(bytes / 1e6).toFixed(1), ...compare(await outputs(ours(model)), reference) }); // prettier-ignore
 }
 if (flag("peers")) {
+  ensurePeers(); // not dependencies of the project: installed the first time
   const ort = await import("onnxruntime-node");
   for (const dtype of ["f32", "int8"]) {
     const session = await ort.InferenceSession.create(onnxFile(dtypeDir(dir, dtype), 224), { graphOptimizationLevel: "all" }); // prettier-ignore

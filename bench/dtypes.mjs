@@ -5,7 +5,7 @@
 // `npm run bench -- --dtype ...` (one process per configuration, medians) is the measurement of record.
 //   npm run build && node bench/dtypes.mjs [--dtype f16,bf16,int8] [--peers] [--threads 1] [--batch 8] [--rounds 6]
 import { configureBackend, ConvNextForImageClassification, Tensor } from "../dist/index.js";
-import { benchModel, benchOptions, dtypeDir, modelDir, onnxFile } from "./setup.mjs";
+import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
 import { benchInput } from "./timing.mjs";
 
 const { opt, list, flag } = benchOptions(process.argv.slice(2));
@@ -23,6 +23,7 @@ for (const d of dtypes) {
   runs[d] = async () => model.forward(x);
 }
 if (flag("peers")) {
+  ensurePeers(); // not dependencies of the project: installed the first time
   const { readFileSync } = await import("node:fs");
   const ort = await import("onnxruntime-web");
   ort.env.wasm.numThreads = threads;

@@ -28,18 +28,20 @@ for (let r = 0; r < runs; r++) {
   model.forward(x);
   times.push((performance.now() - t) / batch);
 }
-// one more pass, its kernel calls timed one by one (kept out of the timed runs), grouped by op label
+// one more pass with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one,
+// grouped by op label
 const plan = model.plan(x.shape);
 const program = model.program(model.executorFor(plan), plan);
-const byOp = new Map();
+const perOp = new Map();
 program.setInput(x);
 for (const call of program.calls) {
   const t = performance.now();
   call.run({ random: Math.random });
   const op = call.op === "residual copy" ? "pwconv2+scale+residual" : call.op;
-  byOp.set(op, (byOp.get(op) ?? 0) + performance.now() - t);
+  perOp.set(op, (perOp.get(op) ?? 0) + performance.now() - t);
 }
-const breakdown = Object.fromEntries([...byOp].map(([k, v]) => [k, v / batch]));
+program.outputs();
+const breakdown = Object.fromEntries([...perOp].map(([k, v]) => [k, v / batch]));
 const { total: flops, ops } = flopsPerImage(config, size);
 const s = summarize(times);
 console.log(

@@ -5,15 +5,20 @@
 //   --dtype int8|f16|bf16[,...]  rows for the same weights in those dtypes besides float32 (our wasm backends;
 //       with --peers, onnxruntime-web and -node on the int8 graph quantize_dynamic would write)
 //   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
+//   --train: a training step instead (bench/train.mjs)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, dtypeDir, modelDir, onnxFile } from "./setup.mjs";
+import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
 import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
+if (flag("train")) {
+  await import("./train.mjs"); // the training step benchmark (bench/train.mjs)
+  process.exit(0);
+}
 const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
 const batches = list("batches", "1,8").map(Number);
@@ -55,6 +60,7 @@ if (peers.length && config.model_type === "convnextv2") {
   log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
   peers.length = 0;
 }
+if (peers.length) ensurePeers();
 const dirs = Object.fromEntries(dtypes.map((d) => [d, dtypeDir(dir, d)]));
 const PEER_DTYPES = ["f32", "int8"]; // onnxruntime's CPU and wasm kernels for float32 and int8 graphs
 const onnx = Object.fromEntries(peers.length ? dtypes.filter((d) => PEER_DTYPES.includes(d)).map((d) => [d, onnxFile(dirs[d], size)]) : []); // prettier-ignore

@@ -1,7 +1,8 @@
 // Setting up either benchmark (run.mjs in Node, browser.mjs in Chromium): their command-line options, the
 // model a --model argument names, its directory of generated weights (tools/make_weights.mjs, written once
 // into bench/out/NAME, git-ignored), the same weights in another dtype (bench/out/NAME-DTYPE, written by
-// `convnext convert --dtype`) and the same weights as ONNX for the peers.
+// `convnext convert --dtype`), the same weights as ONNX for the peers, and the peers themselves
+// (onnxruntime-node and -web: not dependencies of the project, installed the first time --peers asks).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -44,6 +45,32 @@ export function modelDir(configFile, name) {
     execFileSync(process.execPath, argv, { stdio: "inherit" });
   }
   return dir;
+}
+
+/** The onnxruntime versions the peers are measured at (README and RESULTS quote them). */
+export const PEERS = { "onnxruntime-node": "1.30.0", "onnxruntime-web": "1.30.0" };
+
+/**
+ * Installs the peers into node_modules unless they are there (npm install --no-save: package.json and the
+ * lockfile stay as they are, and the next `npm ci` removes them). onnxruntime-node would also download CUDA
+ * binaries at install time; its CPU binaries ship in the package, so that step is skipped.
+ */
+export function ensurePeers() {
+  const missing = Object.entries(PEERS).filter(([name, version]) => {
+    try {
+      return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version !== version;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  const specs = missing.map(([name, version]) => `${name}@${version}`);
+  console.error(`--peers: installing ${specs.join(", ")} (npm install --no-save)`);
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", ...specs], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" },
+  });
 }
 
 /** DIR/model.onnx: the model in DIR exported by bench/onnx-export.mjs (again when DIR's weights changed). */

@@ -9,6 +9,7 @@
 // int8 GEMM; the other parameters (norms, biases, depthwise filters) as float32 copies.
 
 import type { Executor, Program, ProgramCall, Weights } from "../model/executor.js";
+import { stepGroup } from "../model/flops.js";
 import type { Parameter } from "../model/module.js";
 import type { BlockStep, Plan, PlanStep, PlanValue } from "../model/plan.js";
 import { linear } from "../ops/linear.js";
@@ -48,10 +49,12 @@ export class FastExecutor implements Executor {
 
   unsupported(plan: Plan): string | null {
     for (const step of plan.steps) {
-      if (step.kind === "conv2d" && (step.kernel !== step.stride || step.padding !== 0)) {
-        return `${step.module}: the fast kernels run patchify convs only (kernel = stride, no padding)`;
+      if (step.kind === "rmsnorm" || step.kind === "simplenorm") return `${step.module}: timm's ${step.kind}`;
+      if (step.kind === "activation" && !FUSED_ACTIVATIONS.includes(step.activation)) {
+        return `${step.module}: activation ${step.activation}`;
       }
       if (step.kind === "block") {
+        if (step.layernorm.type !== "layernorm") return `${step.module}: timm's ${step.layernorm.type}`;
         if (!FUSED_ACTIVATIONS.includes(step.activation)) return `${step.module}: activation ${step.activation}`;
         if (step.dwconv.kernel !== 2 * step.dwconv.padding + 1) return `${step.module}: dwconv is not 'same'`;
         if (step.dropPath > 0) return `${step.module}: drop path in training mode`;
@@ -94,14 +97,6 @@ function layoutOf(value: PlanValue, dense: boolean): Layout {
   const [N, C, H, W] = value.shape;
   if (value.shape.length === 2) return { planes: C, P: planeStride(N), vector: true };
   return { planes: N * C, P: dense ? H * W : planeStride(H * W), vector: false };
-}
-
-/** The profile label of a step's kernels (bench/ groups per-op times by these). */
-function opLabel(step: PlanStep): string {
-  if (step.module.includes("embeddings")) return "stem";
-  if (step.module.includes("downsampling_layer")) return "downsampling";
-  if (step.module.includes("hidden_states_norms")) return "backbone norms";
-  return "head"; // pooler, its LayerNorm and the classifier
 }
 
 class FastProgram implements Program {
@@ -193,7 +188,7 @@ class FastProgram implements Program {
     };
     bufferOf[input] = take(floats(input));
     steps.forEach((s, i) => {
-      const inPlace = (s.kind === "block" || s.kind === "layernorm") && lastUse[s.input] === i;
+      const inPlace = (s.kind === "block" || s.kind === "layernorm" || s.kind === "activation") && lastUse[s.input] === i; // prettier-ignore
       bufferOf[s.output] = inPlace ? bufferOf[s.input] : take(floats(s.output));
       if (!inPlace && lastUse[s.input] === i) free.push(bufferOf[s.input]);
       if (lastUse[s.output] === i) free.push(bufferOf[s.output]); // written, never read
@@ -273,16 +268,21 @@ class FastProgram implements Program {
     const outShape = this.plan.values[step.output].shape;
     const inLayout = this.layouts[step.input];
     const outLayout = this.layouts[step.output];
-    const label = opLabel(step);
+    const label = stepGroup(step); // a block's calls are labelled by part, below
 
     switch (step.kind) {
       case "conv2d": {
-        // kernel == stride: space-to-depth, then one GEMM over the patches
+        // the patches (space-to-depth when kernel == stride, im2col otherwise), then one GEMM over them
         const [N, Cin, H, W] = inShape;
         const [, Cout, OH, OW] = outShape;
-        const k = step.kernel;
+        const { kernel: k, stride, padding } = step;
         const b = weight(step.bias);
-        kernel(label, "spaceToDepth", () => [ws.patches, x, H, W, inLayout.P, k, outLayout.P], N * Cin, 1);
+        if (k === stride && padding === 0) {
+          kernel(label, "spaceToDepth", () => [ws.patches, x, H, W, inLayout.P, k, outLayout.P], N * Cin, 1);
+        } else {
+          const args = () => [ws.patches, x, H, W, inLayout.P, k, stride, padding, OH, OW, outLayout.P];
+          kernel(label, "im2col", args, N * Cin, 1);
+        }
         const K = Cin * k * k;
         const args = () => [out, 0, ws.patches, b(), 0, Cout, K, outLayout.P, N, GEMM_MODE_BIAS, ws.pack, ws.packBytes, OH * OW]; // prettier-ignore
         gemm(label, param(step.weight), args, N * Cout, gemmMinChunk(N, Cout, backend.threads));
@@ -299,6 +299,15 @@ class FastProgram implements Program {
       case "block":
         this.compileBlock(step, index, weight, gemm, param, ws);
         break;
+      case "activation": {
+        // GELU (unsupported() admits no other) over whole planes, padding included
+        const n = inLayout.planes * inLayout.P;
+        kernel(label, "geluArray", () => [out, x, n], 1, 1);
+        break;
+      }
+      case "rmsnorm":
+      case "simplenorm":
+        throw new Error(`${this.backend.kernels} executor: ${step.kind} has no fast kernel`); // see unsupported()
       case "pool": {
         const [N, C, H, W] = inShape;
         kernel(label, "globalAvgPool", () => [out, x, C, inLayout.P, H * W, outLayout.P], N * C, 1);
@@ -315,8 +324,9 @@ class FastProgram implements Program {
           gemm(label, p, args, M, gemmMinChunk(1, M, backend.threads));
         } else {
           // A few images make the head a matrix-vector product bound by reading the weights, which the pure-TS
-          // GEMM does badly (it widens every weight panel to float64: 56 vs 17 ms for 768 -> 21841 labels);
-          // the reference kernel, on rows gathered from the vector layout, reads each float32 weight once.
+          // GEMM does badly (it widens every weight panel to float64: 3.3x the reference kernel's time for an
+          // ImageNet-22k head); the reference kernel, on rows gathered from the vector layout, reads each
+          // float32 weight once.
           const rows = new Float32Array(N * K);
           const result = new Float32Array(N * M);
           call(label, () => {

@@ -10,5 +10,4 @@ export {
   type BackendOptions,
 } from "./backend.js";
 export { wasmRelaxedSimd, wasmSimdSupported } from "./wasm/wasm-kernels.js";
-export { fastOps, type FastOps } from "./fast-ops.js";
 export { FastExecutor, getExecutor } from "./executor.js";

@@ -1,7 +1,7 @@
 // Sizes of the fast kernels' memory: the channels-first plane layout (each plane padded to a multiple of 8
 // pixels, so kernels walk whole vectors) and the per-thread scratch the GEMM and depthwise conv need.
 
-import { GEMM_INT8_CHUNK_PIXELS, GEMM_PANEL_FLOATS } from "./kernel-constants.generated.js";
+import { GEMM_INT8_CHUNK_PIXELS, GEMM_PANEL_FLOATS, GEMM_TN_BLOCK } from "./kernel-constants.generated.js";
 
 /** Floats per plane of an H x W map: H * W rounded up to 8. */
 export const planeStride = (pixels: number) => Math.ceil(pixels / 8) * 8;
@@ -23,6 +23,13 @@ export const gemmInt8PackBytes = (K: number) => {
 /** Per-thread floats of the depthwise conv's scratch: the zero-bordered plane and a two-row buffer. */
 export const dwconvScratchFloats = (H: number, W: number, pad: number) =>
   (H + 2 * pad) * (W + 2 * pad + 4) + 2 * (W + 4); // see assembly/dwconv.ts
+
+/** Per-thread floats of dwconvWeightGrad's scratch: the zero-bordered plane and dy with rows padded to 4. */
+export const dwconvGradScratchFloats = (H: number, W: number, pad: number) =>
+  (H + 2 * pad) * (W + 2 * pad + 4) + H * (Math.ceil(W / 4) * 4); // see assembly/backward.ts
+
+/** Per-thread floats of gemmTN's scratch: a block of GEMM_TN_BLOCK rows of a (N wide) and an 8-wide strip of b. */
+export const gemmTNScratchFloats = (N: number) => GEMM_TN_BLOCK * (Math.ceil(N / 4) * 4 + 8); // see assembly/backward.ts
 
 /** Bytes of per-thread scratch, rounded to cache lines. */
 export const scratchBytes = (floats: number) => Math.ceil((floats * 4) / 64) * 64;

@@ -1,15 +1,20 @@
 // `convnext convert`: any supported checkpoint (safetensors, pytorch_model.bin, sharded, tf_model.h5,
-// a hub id) -> a clean model directory: model.safetensors under the PyTorch key names of the model class in
-// the dtype asked for (float32 by default; float16, bfloat16, or int8 Linear weights), plus config.json (and
-// preprocessor_config.json). The directory appears complete or not at all.
+// a hub id, a timm checkpoint) -> a clean model directory: model.safetensors under the PyTorch key names of
+// the model class in the dtype asked for (float32 by default; float16, bfloat16, or int8 Linear weights), plus
+// config.json (and preprocessor_config.json). A timm checkpoint becomes a transformers one where transformers
+// can express it; otherwise the error names the options that prevent it. The directory appears complete or
+// not at all.
 
 import { mkdir, rename, rm, stat, writeFile, readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseSafetensors, serializeRawSafetensors } from "../io/safetensors.js";
+import { describeFsError } from "../node/files.js";
 import { int8QuantizationConfig } from "../pretrained/quantization-config.js";
 import { WEIGHT_DTYPES, weightTensors, type WeightDType } from "../pretrained/weight-dtypes.js";
-import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
+import { CliError, MODEL_HELP, parseCommandLine, requireOption, type Command } from "./command.js";
 import { loadModel, parseTask } from "./load-model.js";
+import { resolveDataConfig } from "../preprocess/timm-transform.js";
+import { hfBlockers, hfConfigJson, hfPreprocessorJson, parseTimmConfig } from "../pretrained/timm-config.js";
 
 const help = `usage: convnext convert --model REF --output DIR [--dtype DTYPE] [--task TASK] [--overwrite]
 
@@ -19,7 +24,12 @@ Reads a ConvNeXT / ConvNeXT V2 checkpoint in any supported format and writes DIR
                              "quantization_config") set for the other dtypes
   preprocessor_config.json   copied when the model has one
 
-  --model REF     a model directory, or a hub id "org/name[@revision]" (through the HF cache)
+A timm checkpoint (config.json with "architecture") is written in transformers' format: HF key names,
+an HF config.json, and the preprocessor_config.json closest to timm's transform (the differences are
+printed). Options transformers cannot express (overlap stems, kernel_sizes, conv_bias=False,
+head_norm_first, head_hidden_size, other norms or eps, patch_size 2, ...) stop it with their names.
+
+  --model REF     ${MODEL_HELP}
   --output DIR    the directory to create; written to a temporary directory and renamed into place
   --dtype DTYPE   f32 (default) | f16 | bf16 | int8
                   f16, bf16: every tensor rounded to float16 / bfloat16 (as torch's .half() / .bfloat16());
@@ -71,14 +81,29 @@ async function run(argv: string[]): Promise<number> {
     throw new CliError(`${output} already exists; pass --overwrite to replace it`, 1);
   }
 
-  const { files, checkpoint, model, config: parsed } = await loadModel(ref, task, { dtype });
+  const { files, checkpoint, model, config: modelConfig, task: builtTask } = await loadModel(ref, task, { dtype });
+  let timmFiles: { config: Record<string, unknown>; preprocessor: Uint8Array } | null = null;
+  const encode = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 2) + "\n");
+  if (modelConfig.timm) {
+    const blockers = hfBlockers(modelConfig);
+    if (blockers.length) {
+      throw new Error(`${files.describe("config.json")}: timm ${modelConfig.timm.architecture} cannot be written as a transformers checkpoint: ${blockers.join("; ")}`); // prettier-ignore
+    }
+    if (builtTask === "backbone") throw new CliError("a timm checkpoint converts to --task classification or base (HF's backbone adds norms timm's features do not have)"); // prettier-ignore
+    const json = hfConfigJson(modelConfig);
+    if (builtTask === "base") json.architectures = [modelConfig.modelType === "convnextv2" ? "ConvNextV2Model" : "ConvNextModel"]; // prettier-ignore
+    const data = resolveDataConfig(parseTimmConfig(modelConfig.raw).pretrainedCfg, files.describe("config.json"));
+    const pre = hfPreprocessorJson(data);
+    for (const d of pre.differences) console.error(`warning: preprocessing: ${d}`);
+    timmFiles = { config: json, preprocessor: encode(pre.json) };
+  }
   const tensors = weightTensors(model);
   const weights = serializeRawSafetensors(tensors, { format: "pt" });
   parseSafetensors(weights, "converted model.safetensors"); // what we wrote must read back
-  const original = await files.read("config.json");
+  const original = timmFiles ? encode(timmFiles.config) : await files.read("config.json");
   if (!original) throw new Error(`${files.describe("config.json")}: not found`);
-  const config = convertedConfig(original, parsed.raw, dtype);
-  const preprocessor = await files.read("preprocessor_config.json");
+  const config = convertedConfig(original, timmFiles?.config ?? modelConfig.raw, dtype);
+  const preprocessor = timmFiles?.preprocessor ?? (await files.read("preprocessor_config.json"));
 
   await mkdir(dirname(output), { recursive: true });
   const staging = join(dirname(output), `.${basename(output)}.${process.pid}.${Date.now()}.tmp`);
@@ -93,7 +118,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     if ((await exists(old)) && !(await exists(output))) await rename(old, output); // put the original back
-    throw new Error(`${output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${output}: cannot write (${describeFsError(e, "write")})`);
   }
   await rm(old, { recursive: true, force: true });
 

@@ -24,12 +24,13 @@ export function parseTask(value: string | undefined): Task | undefined {
 export async function loadModel(
   ref: string,
   task?: Task,
-  options: { allowMissingHead?: boolean; dtype?: LoadWeightsOptions["dtype"] } = {},
+  options: { allowMissingHead?: boolean; outIndices?: number[]; dtype?: LoadWeightsOptions["dtype"] } = {},
 ): Promise<LoadedModel> {
   const files = await resolveModel(ref);
   const loaded = await loadPretrainedModel(files, {
     task,
     allowMissingHead: options.allowMissingHead,
+    outIndices: options.outIndices,
     dtype: options.dtype ?? "auto",
     onWarning: (m) => console.error(`warning: ${m}`),
   });

@@ -99,15 +99,19 @@ export function rawToTensor(raw: RawTensor): Tensor {
   return new Tensor(decodeToFloat32(raw.bytes, raw.dtype, numel(raw.shape)), raw.shape);
 }
 
-/** Serialises float32 tensors (keys in the given order, data 8-byte aligned). */
+/**
+ * Serialises tensors: float32 Tensors, or raw tensors of any dtype (e.g. int64 labels); keys in the given
+ * order, data laid out as serializeRawSafetensors does.
+ */
 export function serializeSafetensors(
-  tensors: Iterable<[string, Tensor]>,
+  tensors: Iterable<[string, Tensor | RawTensor]>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const raw = [...tensors].map(([name, t]): [string, RawTensor] => {
-    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    return [name, { dtype: "F32", shape: [...t.shape], bytes }];
-  });
+  const raw = [...tensors].map(([name, t]): [string, RawTensor] =>
+    t instanceof Tensor
+      ? [name, { dtype: "F32", shape: [...t.shape], bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }] // prettier-ignore
+      : [name, t],
+  );
   return serializeRawSafetensors(raw, metadata);
 }
 

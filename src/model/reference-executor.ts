@@ -1,8 +1,9 @@
 // The reference executor: every plan step computed with the readable kernels of src/ops, in float64
 // arithmetic stored as float32, one new tensor per step. This file is the definition of what each step, and
-// so the ConvNeXT block, computes (modeling_convnext.py line by line); the fast executors are tested against it.
-// Weights stored in 16 bits are widened to float32 for each step (exactly); an nn.Linear with int8 weights
-// is the int8 GEMM of ops/quantize.ts (activations quantized per pixel), the numerics the fast kernels match.
+// so the ConvNeXT block, computes (modeling_convnext.py line by line, docs/REFERENCE.md §1 and §4); the fast
+// executors are tested against it. Weights stored in 16 bits are widened to float32 for each step (exactly); an
+// nn.Linear with int8 weights is the int8 GEMM of ops/quantize.ts (activations quantized per pixel), the
+// numerics the fast kernels match.
 
 import { applyActivation, getActivation } from "../ops/activations.js";
 import { conv2d } from "../ops/conv2d.js";
@@ -13,6 +14,7 @@ import { layerNormChannelsFirst, layerNormChannelsLast } from "../ops/layer-norm
 import { layerScale } from "../ops/layer-scale.js";
 import { linear } from "../ops/linear.js";
 import { quantizedLinear } from "../ops/quantize.js";
+import { scaleNorm } from "../ops/scale-norm.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
@@ -52,7 +54,11 @@ export function block(step: BlockStep, x: Tensor, param: ReadParameter, random: 
   depthwiseConv2d(spatial, x.data, w(dwconv.weight), bias(dwconv.bias), N, C, H, W, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
   const nhwc = new Float32Array(x.size); // x.permute(0, 2, 3, 1)
   channelsFirstToLast(nhwc, spatial, N, C, HW);
-  layerNormChannelsLast(nhwc, nhwc, w(layernorm.weight), w(layernorm.bias), N * HW, C, layernorm.eps);
+  if (layernorm.type === "layernorm") {
+    layerNormChannelsLast(nhwc, nhwc, w(layernorm.weight), w(layernorm.bias!), N * HW, C, layernorm.eps);
+  } else {
+    scaleNorm(nhwc, nhwc, w(layernorm.weight), N * HW, C, 1, layernorm.eps, layernorm.type); // timm's norm_layer
+  }
   const h = new Float32Array(N * HW * hidden);
   linearStep(h, nhwc, param(pwconv1.weight), bias(pwconv1.bias), N * HW, C, hidden);
   applyActivation(h, h.length, getActivation(step.activation));
@@ -60,7 +66,7 @@ export function block(step: BlockStep, x: Tensor, param: ReadParameter, random: 
   const branch = new Float32Array(x.size);
   linearStep(branch, h, param(pwconv2.weight), bias(pwconv2.bias), N * HW, hidden, C);
   if (step.layerScale) layerScale(branch, w(step.layerScale), N * HW, C);
-  if (step.dropPath > 0) dropPath(branch, N, HW * C, step.dropPath, random);
+  if (step.dropPath > 0) dropPath(branch, new Float32Array(N), N, HW * C, step.dropPath, random);
   const out = new Float32Array(x.size); // x.permute(0, 3, 1, 2)
   channelsLastToFirst(out, branch, N, C, HW);
   for (let i = 0; i < out.length; i++) out[i] += x.data[i]; // input + drop_path(x)
@@ -94,6 +100,16 @@ function simpleStep(
       }
       break;
     }
+    case "rmsnorm":
+    case "simplenorm": {
+      const [N, C] = x.shape;
+      scaleNorm(out.data, x.data, w(step.weight), N, C, x.size / (N * C), step.eps, step.kind);
+      break;
+    }
+    case "activation":
+      out.data.set(x.data);
+      applyActivation(out.data, out.size, getActivation(step.activation));
+      break;
     case "pool": {
       const [N, C] = x.shape;
       globalAveragePool(out.data, x.data, N, C, x.size / (N * C));

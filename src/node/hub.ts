@@ -10,6 +10,7 @@ import { directoryFiles, readFileInto } from "./local-files.js";
 import type { ModelFiles } from "../pretrained/model-files.js";
 import { downloadFile } from "./download.js";
 import { COMMIT_HASH, hubEnvironment, RepoCache } from "./hub-cache.js";
+import { hubModelName, normalizeEndpoint, parseHubReference, resolveUrl } from "../pretrained/hub-reference.js";
 import { describeNetworkError, httpError, HubHttpError, request } from "./http.js";
 import { terminalProgressBar, type DownloadProgress } from "./progress-bar.js";
 
@@ -42,18 +43,6 @@ export interface ResolvedModel extends ModelFiles {
   commit(): string | null;
 }
 
-/** HF's repo id rule: `name` or `org/name`, letters, digits, `-_.`, no `--` or `..`, at most 96 per part. */
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
-
-export function parseHubReference(ref: string): { repoId: string; revision: string | undefined } | null {
-  const at = ref.indexOf("@");
-  const repoId = at < 0 ? ref : ref.slice(0, at);
-  const revision = at < 0 ? undefined : ref.slice(at + 1);
-  if (!REPO_ID.test(repoId) || repoId.includes("--") || repoId.includes("..") || repoId.endsWith(".")) return null;
-  if (revision !== undefined && revision === "") return null;
-  return { repoId, revision };
-}
-
 async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
@@ -84,12 +73,12 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
   const env = hubEnvironment();
   const cache = new RepoCache(options.cacheDir ?? env.cacheDir, repoId);
   const offline = options.offline ?? env.offline;
-  const endpoint = (options.endpoint ?? env.endpoint).replace(/\/+$/, "");
+  const endpoint = normalizeEndpoint(options.endpoint ?? env.endpoint);
   const authOrigin = new URL(endpoint).origin;
   const token = options.token ?? env.token ?? (await readTokenFile(env.tokenPath));
   const timeoutMs = options.timeoutMs ?? (Number(process.env.HF_HUB_DOWNLOAD_TIMEOUT) || 10) * 1000;
   const onProgress = options.onProgress ?? (env.disableProgress ? undefined : (terminalProgressBar() ?? undefined));
-  const name = revision === "main" ? repoId : `${repoId}@${revision}`;
+  const name = hubModelName(repoId, revision);
   const paths = new Map<string, string>();
   let pinned: string | null = null; // the commit every file comes from, once known
 
@@ -115,7 +104,7 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
   };
 
   const head = async (file: string): Promise<FileMetadata | null> => {
-    const url = `${endpoint}/${repoId}/resolve/${encodeURIComponent(pinned ?? revision)}/${file.split("/").map(encodeURIComponent).join("/")}`;
+    const url = resolveUrl(endpoint, repoId, pinned ?? revision, file);
     const res = await request(url, { method: "HEAD", token, authOrigin, redirects: "relative", timeoutMs });
     res.done();
     const { response } = res;

@@ -3,12 +3,12 @@
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelFiles } from "../pretrained/model-files.js";
+import { describeFsError } from "./files.js";
 
 export function directoryFiles(dir: string): ModelFiles {
   const failed = (file: string, e: unknown): null => {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
-    throw new Error(`${join(dir, file)}: cannot read (${code ?? (e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new Error(`${join(dir, file)}: ${describeFsError(e)}`);
   };
   return {
     name: dir,
@@ -22,25 +22,10 @@ export function directoryFiles(dir: string): ModelFiles {
       }
     },
     readInto: async (file, allocate) => {
-      let handle;
       try {
-        handle = await open(join(dir, file), "r");
+        return await readFileInto(join(dir, file), allocate);
       } catch (e) {
         return failed(file, e);
-      }
-      try {
-        const { size } = await handle.stat();
-        const out = allocate(size);
-        for (let at = 0; at < size;) {
-          const { bytesRead } = await handle.read(out, at, size - at, at);
-          if (bytesRead === 0) throw Object.assign(new Error("the file shrank while being read"), { code: "EIO" });
-          at += bytesRead;
-        }
-        return out;
-      } catch (e) {
-        return failed(file, e);
-      } finally {
-        await handle.close();
       }
     },
   };
@@ -54,7 +39,7 @@ export async function readFileInto(path: string, allocate: (bytes: number) => Ui
     const out = allocate(size);
     for (let at = 0; at < size;) {
       const { bytesRead } = await handle.read(out, at, size - at, at);
-      if (bytesRead === 0) throw Object.assign(new Error("the file shrank while being read"), { code: "EIO" });
+      if (bytesRead === 0) throw new Error("the file shrank while being read");
       at += bytesRead;
     }
     return out;

@@ -1,17 +1,22 @@
 // Loading: model files, checkpoint formats, the checkpoint-key mapping, strict weight loading, and the
 // model and processor classes with fromPretrained.
 export { readCheckpoint, type Checkpoint } from "./checkpoint.js";
-export { ConvNextImageProcessor } from "./image-processor.js";
-export { alignPrefix, mapTfCheckpoint } from "./keys.js";
+export { ConvNextImageProcessor, loadImageProcessor, type ImageProcessor } from "./image-processor.js";
+// timm's registry and config reading (timm-config.ts) load on demand when a timm checkpoint is met; the Node
+// entry exports them.
+export { isTimmConfig } from "./config-kind.js";
+export type { TimmConfig } from "./timm-config.js";
+export { alignPrefix, mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
 export { loadWeights, WeightsError, type LoadWeightsOptions, type StoredTensor } from "./load-weights.js";
-export {
-  memoryFiles,
-  readJson,
-  resolveModelFiles,
-  setModelResolver,
-  type ModelFiles,
-  type ModelResolver,
-} from "./model-files.js";
+export { memoryFiles, readJson, type ModelFiles } from "./model-files.js";
+export { resolveModelFiles, setModelResolver, type ModelReference, type ModelResolver } from "./resolve-model.js";
+export { NetworkError } from "./fetch-bytes.js";
+export { HubHttpError } from "./hub-errors.js";
+export { hubFiles, type HubModelFiles } from "./hub-files.js";
+export { configureHub, type DownloadProgress, type HubDefaults, type HubOptions } from "./hub-options.js";
+export { DEFAULT_ENDPOINT, parseHubReference, type HubReference } from "./hub-reference.js";
+export { clearHubCache, DEFAULT_CACHE_NAME } from "./hub-storage.js";
+export { urlFiles } from "./url-files.js";
 export { int8QuantizationConfig, parseQuantizationConfig } from "./quantization-config.js";
 export { convertWeights, linearWeights, WEIGHT_DTYPES, weightTensors, type WeightDType } from "./weight-dtypes.js";
 export {
@@ -24,11 +29,13 @@ export {
   ConvNextV2ForImageClassification,
   ConvNextV2Model,
   createModel,
+  withOutIndices,
   loadPretrained,
   loadPretrainedModel,
   readConfig,
   taskFromConfig,
   type ConvNextAnyModel,
+  type FromPretrainedOptions,
   type PretrainedModel,
   type PretrainedOptions,
   type Task,

@@ -1,7 +1,8 @@
 // Strict weight loading: every parameter found with the right shape and every checkpoint tensor used,
 // or one error listing all missing, unexpected and mis-shaped keys. The only tolerated differences are
 // HF's cross-task rules: heads the model lacks are ignored, backbone norms absent from a non-backbone
-// checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised.
+// checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised
+// (docs/REFERENCE.md §1, ConvNextBackbone).
 
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "../model/config.js";
@@ -33,6 +34,8 @@ export interface LoadWeightsOptions {
    * exactly). "f32" | "f16" | "bf16" | "int8": converted on load, as `convnext convert --dtype` would.
    */
   dtype?: "auto" | WeightDType;
+  /** How the file names its keys, for messages (a timm checkpoint: module key -> timm key). */
+  fileKeys?: ReadonlyMap<string, string>;
 }
 
 export class WeightsError extends Error {
@@ -52,6 +55,7 @@ export function loadWeights(
   const prefix = basePrefix(model.config);
   const params = new Map(model.namedParameters());
   const names = alignPrefix(checkpoint.keys(), new Set(params.keys()), prefix);
+  const shown = (key: string) => options.fileKeys?.get(key) ?? key;
 
   const unexpected: string[] = [];
   const ignored: string[] = [];
@@ -63,11 +67,12 @@ export function loadWeights(
     const param = params.get(name);
     if (!param) {
       // A head this model does not have (e.g. a classifier checkpoint loaded as a backbone) is dropped.
-      (headOf(name, prefix) ? ignored : unexpected).push(key);
+      (headOf(name, prefix) ? ignored : unexpected).push(shown(key));
       continue;
     }
     if (!sameShape(param.shape, tensor.shape)) {
-      mismatched.push(`${key}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
+      const file = shown(key) === key ? key : `${shown(key)} (${name})`;
+      mismatched.push(`${file}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
       misshaped.add(name);
       continue;
     }
@@ -90,7 +95,10 @@ export function loadWeights(
 
   if (missing.length + unexpected.length + mismatched.length > 0) {
     const lines = [`${source}: checkpoint does not match the model (${model.constructor.name}):`];
-    if (missing.length) lines.push(`  missing keys (${missing.length}): ${missing.join(", ")}`);
+    if (missing.length) {
+      const how = options.fileKeys ? " (the module's names; docs/TIMM.md maps them to timm's)" : "";
+      lines.push(`  missing keys (${missing.length})${how}: ${missing.join(", ")}`);
+    }
     if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.join(", ")}`);
     if (mismatched.length)
       lines.push(`  mis-shaped keys (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));

@@ -25,7 +25,12 @@ interface RunResult {
   outputs: Record<string, number[]>;
 }
 
-describe.skipIf(!executable && !required)("in Chromium", () => {
+const skipped = !executable && !required;
+const HOW =
+  "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; CONVNEXT_BROWSER_TESTS=required makes a missing browser a failure";
+if (skipped) console.warn(`test/browser: skipped, no Chromium found (${HOW})`);
+
+describe.skipIf(skipped)(skipped ? `in Chromium (skipped: no Chromium found; ${HOW})` : "in Chromium", () => {
   const expected = readTensors(fixture("tiny-classifier", "expected.safetensors"));
   let server: Awaited<ReturnType<typeof startStaticServer>> | undefined;
   let browser: Browser | undefined;

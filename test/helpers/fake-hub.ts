@@ -2,7 +2,9 @@
 // HEAD/GET /{repo}/resolve/{revision}/{file} with X-Repo-Commit and ETag (git blob sha1, quoted) for small
 // files; LFS files answer 302 to a CDN on ANOTHER origin with X-Linked-Etag (sha256) / X-Linked-Size;
 // 404 with X-Error-Code EntryNotFound / RepoNotFound / RevisionNotFound; 401 without the token on a
-// private repo; Range requests (206); and, on request, a connection cut after N bytes.
+// private repo; Range requests (206); and, on request, a connection cut after N bytes. For the browser
+// loader: GET /api/models/{repo}/revision/{revision} (model_info with blobs=true: the commit and each file's
+// size and LFS sha256), and, with `cors`, the CORS headers huggingface.co sends (preflights included).
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +31,9 @@ export interface LoggedRequest {
   range: string | undefined;
 }
 
+const EXPOSED_HEADERS =
+  "X-Repo-Commit, X-Error-Code, X-Error-Message, X-Linked-Etag, X-Linked-Size, ETag, Content-Length, Content-Range";
+
 export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 export const gitBlobSha1 = (b: Uint8Array) => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex");
 
@@ -39,6 +44,8 @@ export class FakeHub {
   /** Lie about sizes / contents, to test the checks. */
   sizeLie = 0;
   corrupt = false;
+  /** Answer cross-origin requests (a page on another origin), like huggingface.co. */
+  cors = false;
   hubUrl = "";
   cdnUrl = "";
   private hub: Server;
@@ -82,8 +89,26 @@ export class FakeHub {
     });
   }
 
+  /** CORS headers on every answer, and the answer to a preflight; true when the request is answered. */
+  private corsPreflight(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.cors) return false;
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+    if (req.method !== "OPTIONS") return false;
+    res.writeHead(204, {
+      "Access-Control-Allow-Methods": "GET, HEAD",
+      "Access-Control-Allow-Headers": "Authorization, Range",
+      "Access-Control-Max-Age": "600",
+    });
+    res.end();
+    return true;
+  }
+
   private handleHub(req: IncomingMessage, res: ServerResponse) {
     this.record("hub", req);
+    if (this.corsPreflight(req, res)) return;
+    const api = /^\/api\/models\/(.+?)\/revision\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? "");
+    if (api) return this.handleApi(req, res, api[1], decodeURIComponent(api[2]));
     const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(req.url ?? "");
     if (!m) return this.fail(res, 404, null);
     const [, repoId, rawRevision, rawFile] = m;
@@ -117,8 +142,29 @@ export class FakeHub {
     this.send(req, res, entry.bytes, { "X-Repo-Commit": commit, ETag: `"${gitBlobSha1(entry.bytes)}"` }, req.url!);
   }
 
+  /** model_info(repo, revision, files_metadata=True): the commit and every file with its size (and LFS sha256). */
+  private handleApi(req: IncomingMessage, res: ServerResponse, repoId: string, revision: string) {
+    const repo = this.repos[repoId];
+    if (!repo) return this.fail(res, 401, "RepoNotFound", "Repository not found");
+    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+      return this.fail(res, req.headers.authorization ? 403 : 401, null, "Access to this repo is restricted");
+    }
+    const commit = revision === repo.commit ? repo.commit : repo.refs[revision];
+    if (!commit) return this.fail(res, 404, "RevisionNotFound", "Invalid rev id");
+    const siblings = Object.entries(repo.files).map(([rfilename, f]) => ({
+      rfilename,
+      blobId: gitBlobSha1(f.bytes),
+      size: f.bytes.length + (f.lfs ? this.sizeLie : 0),
+      ...(f.lfs ? { lfs: { sha256: sha256(f.bytes), size: f.bytes.length, pointerSize: 134 } } : {}),
+    }));
+    const body = JSON.stringify({ id: repoId, sha: commit, siblings });
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  }
+
   private handleCdn(req: IncomingMessage, res: ServerResponse) {
     this.record("cdn", req);
+    if (this.corsPreflight(req, res)) return;
     const m = /^\/blobs\/([0-9a-f]{64})/.exec(req.url ?? "");
     const bytes = m ? this.blobs.get(m[1]) : undefined;
     if (!bytes) return this.fail(res, 404, null);

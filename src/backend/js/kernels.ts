@@ -19,7 +19,7 @@ export interface JsMemory {
  * GELU in float64 as PyTorch writes it, x * (1/2 + erf(x / sqrt 2) / 2), with the rational erf of
  * assembly/gelu.ts (the fit's coefficients before rounding to float32: relative error 2.5e-8 of erf / 2,
  * tools/fit-gelu.py); beyond |x| = 3.88 sqrt 2 erf rounds to +-1 in float32. Half the operations of the
- * exp-based Phi(-|x|) it replaced (pwconv1+GELU 8% faster); error bounds in test/kernels-fast.test.ts.
+ * exp-based Phi(-|x|) it replaced; error bounds in test/backend/kernels-fast.test.ts.
  */
 export function geluScalar(x: number, k: KernelConstants): number {
   if (!(Math.abs(x) <= k.GELU_LIMIT)) return x < 0 ? x * 0 : x; // -0 for large negative x, NaN stays NaN
@@ -239,8 +239,8 @@ export function gemmPanels(
         }
       }
     }
-    // GELU in its own pass over the rows just written: pwconv1+GELU ran 6% faster than with the GELU of
-    // each output in the tile epilogue (16 inlined copies there)
+    // GELU in its own pass over the rows just written, not in the tile epilogue (16 inlined copies there
+    // were slower: bench/RESULTS.md)
     if (gelu) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i], mem.k);
   }
 }
@@ -346,7 +346,7 @@ export function gemmStore(
 /**
  * See assembly/dwconv.ts (no scratch needed here: borders are clipped per output row). For 7x7, each
  * kernel row is one pass over the output row with its 7 weights and a sliding window of 7 inputs in
- * locals: 1 input load and 1 output update per 7 products, instead of 7 and 7 (3.5 times faster).
+ * locals: 1 input load and 1 output update per 7 products, instead of 7 and 7.
  */
 export function dwconv(
   mem: JsMemory,
@@ -516,6 +516,42 @@ export function spaceToDepth(
   }
 }
 
+/** See assembly/im2col.ts. */
+export function im2col(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  H: number,
+  W: number,
+  Pin: number,
+  k: number,
+  stride: number,
+  pad: number,
+  OH: number,
+  OW: number,
+  Pout: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * Pin;
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        const oq = (out >> 2) + ((q * k + ky) * k + kx) * Pout;
+        for (let oy = 0; oy < OH; oy++) {
+          const iy = oy * stride + ky - pad;
+          const dst = oq + oy * OW;
+          for (let ox = 0; ox < OW; ox++) {
+            const ix = ox * stride + kx - pad;
+            f[dst + ox] = iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : f[xq + iy * W + ix];
+          }
+        }
+      }
+    }
+  }
+}
+
 /** See assembly/pool.ts. */
 export function globalAvgPool(
   mem: JsMemory,
@@ -542,6 +578,233 @@ export function geluArray(mem: JsMemory, out: number, x: number, n: number): voi
   for (let i = 0; i < n; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i], mem.k);
 }
 
+/** Phi(x) = 1/2 + erf(x / sqrt 2) / 2 with the rational erf of geluScalar (GELU = x Phi(x)), >= 0. */
+export function geluPhi(x: number, k: KernelConstants): number {
+  if (!(Math.abs(x) <= k.GELU_LIMIT)) return x < 0 ? 0 : 1;
+  const s = x * x;
+  const n = ((((k.GELU_N5 * s + k.GELU_N4) * s + k.GELU_N3) * s + k.GELU_N2) * s + k.GELU_N1) * s + k.GELU_N0;
+  const d = ((((s + k.GELU_D4) * s + k.GELU_D3) * s + k.GELU_D2) * s + k.GELU_D1) * s + k.GELU_D0;
+  return Math.max(0, 0.5 + (x * n) / d);
+}
+
+/** See assembly/backward.ts: GELU's derivative times dy, groups of 4 floats g0..g1. */
+export function geluBackward(mem: JsMemory, dx: number, dy: number, x: number, g0: number, g1: number): void {
+  const f = mem.f32;
+  for (let i = 4 * g0; i < 4 * g1; i++) {
+    const v = f[(x >> 2) + i];
+    const density = 0.3989422804014327 * Math.exp(-0.5 * v * v);
+    f[(dx >> 2) + i] = f[(dy >> 2) + i] * (geluPhi(v, mem.k) + v * density);
+  }
+}
+
+/** See assembly/backward.ts (no scratch needed here: taps are clipped to the plane). */
+export function dwconvWeightGrad(
+  mem: JsMemory,
+  partial: number,
+  dy: number,
+  x: number,
+  H: number,
+  W: number,
+  P: number,
+  k: number,
+  pad: number,
+  _scratchBase: number,
+  _scratchBytes: number,
+  q0: number,
+  q1: number,
+): void {
+  const f = mem.f32;
+  for (let q = q0; q < q1; q++) {
+    const xq = (x >> 2) + q * P;
+    const gq = (dy >> 2) + q * P;
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        let acc = 0;
+        // output rows and columns whose input pixel (oy + ky - pad, ox + kx - pad) lies inside the plane
+        const y0 = Math.max(0, pad - ky);
+        const y1 = Math.min(H, H + pad - ky);
+        const x0 = Math.max(0, pad - kx);
+        const x1 = Math.min(W, W + pad - kx);
+        for (let oy = y0; oy < y1; oy++) {
+          const g = gq + oy * W;
+          const s = xq + (oy + ky - pad) * W + kx - pad;
+          for (let ox = x0; ox < x1; ox++) acc += f[g + ox] * f[s + ox];
+        }
+        f[(partial >> 2) + (q * k + ky) * k + kx] = acc;
+      }
+    }
+  }
+}
+
+/** See assembly/backward.ts: out[n, k] = sum_m a[m, n] b[m, k] (float64 sums), rows n0..n1. */
+export function gemmTN(
+  mem: JsMemory,
+  out: number,
+  a: number,
+  b: number,
+  N: number,
+  Kp: number,
+  M: number,
+  _scratchBase: number,
+  _scratchBytes: number,
+  n0: number,
+  n1: number,
+): void {
+  // prettier-ignore
+  const f = mem.f32;
+  const acc = new Float64Array(Kp);
+  for (let n = n0; n < n1; n++) {
+    acc.fill(0);
+    for (let m = 0; m < M; m++) {
+      const s = f[(a >> 2) + m * N + n];
+      if (s === 0) continue;
+      const row = (b >> 2) + m * Kp;
+      for (let k = 0; k < Kp; k++) acc[k] += s * f[row + k];
+    }
+    for (let k = 0; k < Kp; k++) f[(out >> 2) + n * Kp + k] = acc[k];
+  }
+}
+
+/** See assembly/backward.ts: column sums of a [M, N] in float64, column groups of 4 g0..g1. */
+export function columnSums(
+  mem: JsMemory,
+  out: number,
+  a: number,
+  N: number,
+  M: number,
+  _acc: number,
+  g0: number,
+  g1: number,
+): void {
+  // prettier-ignore
+  const f = mem.f32;
+  for (let n = 4 * g0; n < Math.min(N, 4 * g1); n++) {
+    let sum = 0;
+    for (let m = 0; m < M; m++) sum += f[(a >> 2) + m * N + n];
+    f[(out >> 2) + n] = sum;
+  }
+}
+
+/** See assembly/layernorm-rows.ts (float64 statistics here). */
+export function layerNormRows(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  w: number,
+  b: number,
+  C: number,
+  eps: number,
+  r0: number,
+  r1: number,
+): void {
+  // prettier-ignore
+  const f = mem.f32;
+  for (let r = r0; r < r1; r++) {
+    const xr = (x >> 2) + r * C;
+    const or = (out >> 2) + r * C;
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += f[xr + c];
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (f[xr + c] - mean) ** 2;
+    const std = Math.sqrt(variance / C + eps);
+    for (let c = 0; c < C; c++) f[or + c] = ((f[xr + c] - mean) / std) * f[(w >> 2) + c] + f[(b >> 2) + c];
+  }
+}
+
+/** See assembly/layernorm-rows.ts. */
+export function layerNormRowsBackward(
+  mem: JsMemory,
+  dx: number,
+  dy: number,
+  x: number,
+  w: number,
+  C: number,
+  eps: number,
+  partialBase: number,
+  partialBytes: number,
+  r0: number,
+  r1: number,
+  tid: number,
+): void {
+  // prettier-ignore
+  const f = mem.f32;
+  const d64 = mem.f64;
+  const dw = (partialBase + tid * partialBytes) >> 3;
+  const db = dw + C;
+  for (let r = r0; r < r1; r++) {
+    const xr = (x >> 2) + r * C;
+    const gr = (dy >> 2) + r * C;
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += f[xr + c];
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (f[xr + c] - mean) ** 2;
+    const std = Math.sqrt(variance / C + eps);
+    let sg = 0;
+    let sgx = 0;
+    for (let c = 0; c < C; c++) {
+      const xhat = (f[xr + c] - mean) / std;
+      const g = f[gr + c] * f[(w >> 2) + c];
+      sg += g;
+      sgx += g * xhat;
+      d64[dw + c] += f[gr + c] * xhat;
+      d64[db + c] += f[gr + c];
+    }
+    for (let c = 0; c < C; c++) {
+      const xhat = (f[xr + c] - mean) / std;
+      f[(dx >> 2) + r * C + c] = (f[gr + c] * f[(w >> 2) + c] - sg / C - xhat * (sgx / C)) / std;
+    }
+  }
+}
+
+/** See assembly/backward.ts: GELU on groups of 8 floats g0..g1. */
+export function geluRange(mem: JsMemory, out: number, x: number, g0: number, g1: number): void {
+  const f = mem.f32;
+  for (let i = 8 * g0; i < 8 * g1; i++) f[(out >> 2) + i] = geluScalar(f[(x >> 2) + i], mem.k);
+}
+
+/** See assembly/backward.ts: [C, HW] <-> [HW, C] per image, images n0..n1. */
+export function transposeImages(
+  mem: JsMemory,
+  out: number,
+  x: number,
+  C: number,
+  HW: number,
+  toLast: number,
+  n0: number,
+  n1: number,
+): void {
+  // prettier-ignore
+  const f = mem.f32;
+  const [rows, cols] = toLast ? [C, HW] : [HW, C];
+  for (let n = n0; n < n1; n++) {
+    const xi = (x >> 2) + n * C * HW;
+    const oi = (out >> 2) + n * C * HW;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f[oi + c * rows + r] = f[xi + r * cols + c];
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
-export const JS_KERNELS = { gemm, gemm16: gemm, gemmInt8, dwconv, layerNormCF, grnNorms, grnApply, spaceToDepth, globalAvgPool, geluArray }; // prettier-ignore
-export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize];
+export const JS_KERNELS = {
+  gemm,
+  gemm16: gemm,
+  gemmInt8,
+  dwconv,
+  layerNormCF,
+  grnNorms,
+  grnApply,
+  spaceToDepth,
+  im2col,
+  globalAvgPool,
+  geluArray,
+  dwconvWeightGrad,
+  geluBackward,
+  gemmTN,
+  columnSums,
+  layerNormRows,
+  layerNormRowsBackward,
+  geluRange,
+  transposeImages,
+};
+export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize, geluPhi]; // prettier-ignore
