@@ -3,6 +3,7 @@
 export { backward, checkBackwardSupport, freeTape, tapeOutputs, trainingForward, type BackwardResult, type Tape } from "./backward.js"; // prettier-ignore
 export { blockBackward, blockForward, type BlockSaved } from "./block.js";
 export { backendTrainingKernels, trainingKernels } from "./fast-kernels.js";
+export { requireFloat32Parameters } from "./float32.js";
 export { gradCam, gradCamOverlay, type GradCam, type RgbPixels } from "./gradcam.js";
 export { computeGradients, type GradientOptions, type Gradients } from "./gradients.js";
 export { referenceKernels, type TrainingKernels } from "./kernels.js";
