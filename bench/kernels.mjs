@@ -9,7 +9,7 @@ import { Backend } from "../dist/backend/backend.js";
 import { dwconvScratchFloats, gemmInt8PackBytes, gemmMinChunk, gemmPackBytes } from "../dist/backend/workspace.js";
 import { GEMM_WEIGHTS_F16 } from "../dist/backend/kernel-constants.generated.js";
 import { quantizeWeights } from "../dist/ops/quantize.js";
-import { narrow16 } from "../dist/tensor/dtype.js";
+import { narrow16 } from "../dist/tensor/narrow16.js";
 import "../dist/node/backend-env.js";
 
 const argv = process.argv.slice(2);

@@ -1,8 +1,13 @@
 // Finds and reads a model's weights, in transformers' order of preference: safetensors first (single
 // file, then sharded via model.safetensors.index.json), then the other formats. Returns raw tensors
-// under the file's own key names; decoding and key mapping happen in one place afterwards.
+// under the file's own key names; decoding and key mapping happen in one place afterwards (checkpointTensors
+// below, or checkpoint-weights.ts for tensors kept 16-bit or int8).
 
-import { parseSafetensors, type RawTensor } from "../io/safetensors.js";
+import { parseSafetensors, rawToTensor, type RawTensor } from "../io/safetensors.js";
+import type { ConvNextConfig } from "../model/config.js";
+import { basePrefix } from "../model/convnext-model.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { mapTfCheckpoint, mapTimmCheckpoint } from "./keys.js";
 import { parseJson, type ModelFiles } from "./model-files.js";
 
 export interface Checkpoint {
@@ -151,4 +156,15 @@ export function checkWeightMap(
   const missing = Object.keys(weightMap).filter((k) => !tensors.has(k));
   if (missing.length)
     throw new Error(`${where}: keys listed in the index but absent from the shards: ${missing.join(", ")}`);
+}
+
+/**
+ * Decodes every tensor to float32 (F16/BF16 upcast once, as from_pretrained does) under PyTorch names; a timm
+ * checkpoint (for a `config` from a timm config.json) under the module tree's names.
+ */
+export function checkpointTensors(checkpoint: Checkpoint, config?: ConvNextConfig): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>();
+  for (const [key, raw] of checkpoint.tensors) tensors.set(key, rawToTensor(raw));
+  if (checkpoint.layout === "tf") return mapTfCheckpoint(tensors);
+  return config?.timm ? mapTimmCheckpoint(tensors, config.timm, basePrefix(config)) : tensors;
 }

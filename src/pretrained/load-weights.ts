@@ -10,7 +10,10 @@ import { basePrefix } from "../model/convnext-model.js";
 import { alignPrefix, headOf } from "./keys.js";
 import type { HalfValues, Int8Values, Module, Parameter } from "../model/module.js";
 import { mulberry32 } from "../ops/drop-path.js";
-import type { WeightDType } from "./weight-dtypes.js";
+
+/** The dtypes a model's weights can be held in (fromPretrained's `dtype`, convert --dtype; weight-dtypes.ts). */
+export type WeightDType = "f32" | "f16" | "bf16" | "int8";
+export const WEIGHT_DTYPES: readonly WeightDType[] = ["f32", "f16", "bf16", "int8"];
 
 /** A checkpoint tensor kept in its 16-bit or int8 storage (float32 ones are Tensors). */
 export interface StoredTensor {

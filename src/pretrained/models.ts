@@ -6,20 +6,20 @@
 
 import { getBackend } from "../backend/backend.js";
 import { getExecutor } from "../backend/executor.js";
-import { rawToTensor, type RawTensor } from "../io/safetensors.js";
+import { loadWeightKernels } from "../backend/wasm/wasm-kernels.js";
 import * as tree from "../model/index.js";
 import { parseConvNextConfig, type ConvNextConfig } from "../model/config.js";
 import type { ExecutorChoice } from "../model/pretrained-model.js";
-import type { Tensor } from "../tensor/tensor.js";
-import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
-import { loadWeights, type LoadWeightsOptions, type StoredTensor } from "./load-weights.js";
+import { checkpointTensors, readCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { timmToModelKey } from "./keys.js";
+import { loadWeights, WEIGHT_DTYPES, type LoadWeightsOptions } from "./load-weights.js";
 import type { HubOptions } from "./hub-options.js";
 import { readJson, type ModelFiles } from "./model-files.js";
 import { resolveModelFiles, type ModelReference } from "./resolve-model.js";
 import { isTimmConfig } from "./config-kind.js";
-import { pairInt8Tensors, parseQuantizationConfig } from "./quantization-config.js";
-import { convertWeights, WEIGHT_DTYPES } from "./weight-dtypes.js";
+
+// decoding to float32 (16-bit and int8 tensors kept as they are: checkpoint-weights.ts, loaded on demand)
+export { checkpointTensors } from "./checkpoint.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
@@ -105,49 +105,23 @@ export function createModel(config: ConvNextConfig, task: Task): ConvNextAnyMode
 }
 
 /**
- * Decodes every tensor to float32 (F16/BF16 upcast once, as from_pretrained does) under PyTorch names; a timm
- * checkpoint (for a `config` from a timm config.json) under the module tree's names.
+ * Whether a checkpoint's weights are anything but float32 values (checkpoint-weights.ts then reads them): 16-bit
+ * tensors kept 16-bit, or the int8 format (a quantization_config, an int8 tensor, a `weight_scale`).
  */
-export function checkpointTensors(checkpoint: Checkpoint, config?: ConvNextConfig): Map<string, Tensor> {
-  const tensors = new Map<string, Tensor>();
-  for (const [key, raw] of checkpoint.tensors) tensors.set(key, rawToTensor(raw));
-  if (checkpoint.layout === "tf") return mapTfCheckpoint(tensors);
-  return config?.timm ? mapTimmCheckpoint(tensors, config.timm, tree.basePrefix(config)) : tensors;
+function needsStoredWeights(checkpoint: Checkpoint, quantized: boolean, keep16: boolean): boolean {
+  if (quantized) return true;
+  for (const [key, t] of checkpoint.tensors) {
+    if (t.dtype === "I8" || key.endsWith(".weight_scale") || (keep16 && (t.dtype === "F16" || t.dtype === "BF16"))) return true; // prettier-ignore
+  }
+  return false;
 }
 
-/**
- * The checkpoint's tensors as parameter values under PyTorch names (a timm checkpoint's, for a `config` from a
- * timm config.json, under the module tree's names): int8 weights paired with their scales (`quantized`:
- * config.json has a quantization_config), F16 / BF16 kept 16-bit when `keep16`, the rest decoded to float32.
- * `where` names the checkpoint in errors.
- */
-export function checkpointWeights(
-  checkpoint: Checkpoint,
-  quantized: boolean,
-  keep16: boolean,
-  where: string,
-  config?: ConvNextConfig,
-): Map<string, Tensor | StoredTensor> {
-  if (checkpoint.layout === "tf") {
-    if (quantized) throw new Error(`${where}: a quantization_config with TensorFlow weights is not supported`);
-    return checkpointTensors(checkpoint); // 16-bit TF weights are upcast: their kernels are transposed anyway
-  }
-  const { int8, rest } = pairInt8Tensors(checkpoint.tensors, where, quantized);
-  const out = new Map<string, Tensor | StoredTensor>(int8);
-  for (const [key, raw] of rest) {
-    const dtype = raw.dtype;
-    if (keep16 && (dtype === "F16" || dtype === "BF16"))
-      out.set(key, { shape: raw.shape, stored: { dtype, bits: uint16Of(raw) } }); // prettier-ignore
-    else out.set(key, rawToTensor(raw));
-  }
-  return config?.timm ? mapTimmCheckpoint(out, config.timm, tree.basePrefix(config)) : out;
-}
-
-/** A 16-bit tensor's elements: a view of the file's bytes when 2-byte aligned, else a copy. */
-function uint16Of(raw: RawTensor): Uint16Array {
-  const { bytes } = raw;
-  if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
-  return new Uint16Array(bytes.slice().buffer);
+/** Whether config.json has a quantization_config (checked against the int8 format this engine reads). */
+async function hasQuantizationConfig(config: ConvNextConfig, files: ModelFiles): Promise<boolean> {
+  const value = config.raw.quantization_config;
+  if (value === undefined || value === null) return false;
+  const { parseQuantizationConfig } = await import("./quantization-config.js"); // only for int8 checkpoints
+  return parseQuantizationConfig(value, files.describe("config.json")) !== null;
 }
 
 /** Everything from_pretrained read and built, for callers that report on it (CLI info/convert). */
@@ -204,11 +178,18 @@ export async function loadPretrainedModel(
     const source = options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", ");
     const timm = checkpoint.layout === "pt" ? config.timm : null;
     const fileKeys = timm ? new Map([...checkpoint.tensors.keys()].map((k) => [timmToModelKey(k, timm, tree.basePrefix(config)), k])) : undefined; // prettier-ignore
-    const quantization = parseQuantizationConfig(config.raw.quantization_config, files.describe("config.json"));
+    const quantized = await hasQuantizationConfig(config, files);
     const keep16 = options.dtype !== undefined && options.dtype !== "f32";
-    const weights = checkpointWeights(checkpoint, quantization !== null, keep16, source, config);
+    const weights = needsStoredWeights(checkpoint, quantized, keep16)
+      ? await (await import("./checkpoint-weights.js")).checkpointWeights(checkpoint, quantized, keep16, source, config) // prettier-ignore
+      : checkpointTensors(checkpoint, config);
     loadWeights(model, weights, { fileKeys, ...options, source });
-    if (options.dtype !== undefined && options.dtype !== "auto") convertWeights(model, options.dtype);
+    if (options.dtype !== undefined && options.dtype !== "auto") {
+      // converting on load: the conversions (weight-dtypes.ts) load only when asked for
+      (await import("./weight-dtypes.js")).convertWeights(model, options.dtype);
+    }
+    // the wasm GEMMs for 16-bit and int8 weights are a module of their own, loaded for a model that holds such
+    if (model.namedParameters().some(([, p]) => p.dtype !== "F32")) await loadWeightKernels();
     return { model, config, task, files, checkpoint };
   } finally {
     // the checkpoint's bytes stay in the kernels' memory while parameters (or the checkpoint's own tensors,

@@ -7,10 +7,10 @@ import type { RawTensor } from "../io/safetensors.js";
 import type { Module, Parameter } from "../model/module.js";
 import { Linear } from "../model/nn.js";
 import { quantizeWeights } from "../ops/quantize.js";
-import { narrow16 } from "../tensor/dtype.js";
+import { narrow16 } from "../tensor/narrow16.js";
+import type { WeightDType } from "./load-weights.js";
 
-export type WeightDType = "f32" | "f16" | "bf16" | "int8";
-export const WEIGHT_DTYPES: readonly WeightDType[] = ["f32", "f16", "bf16", "int8"];
+export { WEIGHT_DTYPES, type WeightDType } from "./load-weights.js";
 
 /** The nn.Linear weights of a model by state_dict name: what int8 quantizes. */
 export function linearWeights(model: Module): Map<string, Parameter> {

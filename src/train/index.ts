@@ -11,3 +11,5 @@ export { AdamW, scaleLearningRate, SGD, trainerParamGroups, type AdamWOptions, t
 export { learningRateFactor, type Schedule, type ScheduleName } from "./schedule.js";
 export { Trainer, type Batch, type LogEntry, type TrainerOptions, type TrainerState } from "./trainer.js";
 export { trainStep, type TrainStepOptions } from "./train-step.js";
+// training needs float32 weights: a model loaded 16-bit or int8 is converted with it (the core loads it on demand)
+export { convertWeights } from "../pretrained/weight-dtypes.js";

@@ -12,7 +12,8 @@ import { gemmInt8PackBytes, gemmPackBytes } from "../../src/backend/workspace.js
 import { gelu } from "../../src/ops/activations.js";
 import { mulberry32 } from "../../src/ops/drop-path.js";
 import { activationQuantization, quantizeActivation, quantizeWeights } from "../../src/ops/quantize.js";
-import { narrow16, widen16 } from "../../src/tensor/dtype.js";
+import { widen16 } from "../../src/tensor/dtype.js";
+import { narrow16 } from "../../src/tensor/narrow16.js";
 
 const backends = [new Backend("js", 1), new Backend("js", 2), new Backend("wasm", 1), new Backend("wasm", 2)];
 afterAll(() => backends.forEach((b) => b.dispose()));

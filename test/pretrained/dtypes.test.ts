@@ -17,7 +17,8 @@ import {
   weightTensors,
   type RawTensor,
 } from "../../src/index.js";
-import { narrow16, widen16 } from "../../src/tensor/dtype.js";
+import { widen16 } from "../../src/tensor/dtype.js";
+import { narrow16 } from "../../src/tensor/narrow16.js";
 import { fixture, readTensors, relativeToMax } from "../helpers/helpers.js";
 
 const CONFIG = JSON.parse(readFileSync(fixture("tiny-classifier", "config.json"), "utf8")) as Record<string, unknown>;
