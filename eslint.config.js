@@ -11,6 +11,7 @@ export default tseslint.config(
       "bench/out/",
       "assembly/",
       "src/backend/wasm/kernels.generated.ts",
+      "src/backend/wasm/weight-kernels.generated.ts",
       "src/backend/kernel-constants.generated.ts",
       "**/*.js",
       "!eslint.config.js",

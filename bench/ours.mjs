@@ -1,11 +1,12 @@
 // One measurement of this engine (run in its own process so peak RSS and threads belong to it alone):
-//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS   -> one JSON line on stdout
+//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS [DTYPE]   -> one JSON line on stdout
+// The weights are used in the dtype DIR holds them in (fromPretrained's dtype "auto"); DTYPE labels the row.
 import { readFileSync } from "node:fs";
 import { configureBackend, ConvNextForImageClassification, Tensor, wasmRelaxedSimd } from "../dist/index.js";
 import { flopsPerImage } from "./flops.mjs";
 import { benchInput, summarize } from "./timing.mjs";
 
-const [dir, backend, threadsText, batchText, runsText] = process.argv.slice(2);
+const [dir, backend, threadsText, batchText, runsText, dtype = "f32"] = process.argv.slice(2);
 const threads = Number(threadsText);
 const batch = Number(batchText);
 const runs = Number(runsText);
@@ -14,7 +15,7 @@ const config = JSON.parse(readFileSync(`${dir}/config.json`, "utf8"));
 const size = config.image_size ?? 224;
 
 const t0 = performance.now();
-const model = await ConvNextForImageClassification.fromPretrained(dir);
+const model = await ConvNextForImageClassification.fromPretrained(dir, { dtype: "auto" });
 const loadMs = performance.now() - t0;
 const x = new Tensor(benchInput(batch, size), [batch, 3, size, size]);
 
@@ -27,7 +28,8 @@ for (let r = 0; r < runs; r++) {
   model.forward(x);
   times.push((performance.now() - t) / batch);
 }
-// one more pass with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one
+// one more pass with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one,
+// grouped by op label
 const plan = model.plan(x.shape);
 const program = model.program(model.executorFor(plan), plan);
 const perOp = new Map();
@@ -35,7 +37,8 @@ program.setInput(x);
 for (const call of program.calls) {
   const t = performance.now();
   call.run({ random: Math.random });
-  perOp.set(call.op, (perOp.get(call.op) ?? 0) + performance.now() - t);
+  const op = call.op === "residual copy" ? "pwconv2+scale+residual" : call.op;
+  perOp.set(op, (perOp.get(op) ?? 0) + performance.now() - t);
 }
 program.outputs();
 const breakdown = Object.fromEntries([...perOp].map(([k, v]) => [k, v / batch]));
@@ -46,6 +49,7 @@ console.log(
     system: "convnext (this package)",
     // the relaxed-SIMD build runs where the engine validates it (Node 20: --experimental-wasm-relaxed-simd)
     backend: backend === "wasm" && wasmRelaxedSimd() ? "wasm-relaxed" : backend,
+    dtype,
     threads,
     batch,
     ms_per_image_median: s.median,

@@ -1,9 +1,10 @@
 // Setting up either benchmark (run.mjs in Node, browser.mjs in Chromium): their command-line options, the
 // model a --model argument names, its directory of generated weights (tools/make_weights.mjs, written once
-// into bench/out/NAME, git-ignored), the same weights as ONNX for the peers, and the peers themselves
+// into bench/out/NAME, git-ignored), the same weights in another dtype (bench/out/NAME-DTYPE, written by
+// `convnext convert --dtype`), the same weights as ONNX for the peers, and the peers themselves
 // (onnxruntime-node and -web: not dependencies of the project, installed the first time --peers asks).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -72,11 +73,25 @@ export function ensurePeers() {
   });
 }
 
-/** DIR/model.onnx: the model in DIR exported by bench/onnx-export.mjs (built once). */
+/** DIR/model.onnx: the model in DIR exported by bench/onnx-export.mjs (again when DIR's weights changed). */
 export function onnxFile(dir, size) {
   const onnx = join(dir, "model.onnx");
-  if (!existsSync(onnx)) {
+  if (!existsSync(onnx) || statSync(onnx).mtimeMs < statSync(join(dir, "model.safetensors")).mtimeMs) {
     execFileSync(process.execPath, [join(here, "export-onnx.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
   }
   return onnx;
+}
+
+/** DIR-DTYPE: the model in DIR converted by `convnext convert --dtype DTYPE` (again when DIR's weights changed). */
+export function dtypeDir(dir, dtype) {
+  if (dtype === "f32") return dir;
+  const out = `${dir}-${dtype}`;
+  const source = join(dir, "model.safetensors");
+  const target = join(out, "model.safetensors");
+  if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
+    const cli = join(root, "dist/cli/main.js");
+    const argv = [cli, "convert", "--model", dir, "--output", out, "--dtype", dtype, "--overwrite"];
+    execFileSync(process.execPath, argv, { stdio: "inherit" });
+  }
+  return out;
 }

@@ -9,6 +9,12 @@ export * from "./train/index.js";
 // timm's registry and eval transform, which the core loads on demand
 export { makeDivisible, parseTimmConfig, TIMM_CONVNEXT_REGISTRY, timmOutFeatures } from "./pretrained/timm-config.js";
 export { centerCropOrPad, resolveDataConfig, TimmImageProcessor } from "./preprocess/timm-transform.js";
+// the int8 checkpoint format, 16-bit / int8 checkpoint reading and the weight dtype conversions, which the core
+// loads on demand
+export { int8QuantizationConfig, parseQuantizationConfig } from "./pretrained/quantization-config.js";
+export { convertWeights, linearWeights, weightTensors } from "./pretrained/weight-dtypes.js";
+export { checkpointWeights } from "./pretrained/checkpoint-weights.js";
+export { floatToBFloat16, floatToHalf, narrow16 } from "./tensor/narrow16.js";
 // the fast kernels behind the reference kernels' signatures, one op at a time (outside the browser core)
 export { fastOps, type FastOps } from "./backend/fast-ops.js";
 export { directoryFiles } from "./node/local-files.js";

@@ -39,7 +39,7 @@ export function staticClosure(entry = join(root, "dist/core.js")) {
 /**
  * esbuild's minified ESM bundle for browsers of `entry` (a file), or of an app whose only code is `code` (e.g.
  * `import { ImageClassifierWorker } from "convnext/core"`, tree-shaken as the package's sideEffects allow):
- * the entry chunk and the chunks loaded on demand.
+ * the entry chunk with the chunks it imports statically (each gzipped), and the chunks loaded on demand.
  */
 export async function minifiedBundle(entry = join(root, "dist/core.js"), code = undefined) {
   const esbuild = await import("esbuild");
@@ -55,12 +55,25 @@ export async function minifiedBundle(entry = join(root, "dist/core.js"), code = 
     metafile: true,
     logLevel: "silent",
   });
-  const entryName = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[0] ?? "stdin.js";
-  const main = result.outputFiles.find((f) => f.path.endsWith(entryName));
-  const lazy = result.outputFiles.filter((f) => f !== main && f.path.endsWith(".js"));
+  // the entry's own output (import()ed modules are entry points of the metafile too), and the chunks it
+  // imports statically: they load with it; the rest when an import() asks
+  const outputs = result.metafile.outputs;
+  const entryPoint = code === undefined ? relative(process.cwd(), resolve(entry)) : "<stdin>";
+  const entryName = Object.entries(outputs).find(([, o]) => o.entryPoint === entryPoint)?.[0] ?? "out/stdin.js";
+  const loaded = new Set();
+  for (const stack = [entryName]; stack.length; ) {
+    const name = stack.pop();
+    if (loaded.has(name)) continue;
+    loaded.add(name);
+    for (const i of outputs[name]?.imports ?? []) if (i.kind === "import-statement") stack.push(i.path);
+  }
+  const isLoaded = (f) => [...loaded].some((name) => f.path.endsWith(name));
+  const js = result.outputFiles.filter((f) => f.path.endsWith(".js"));
+  const main = js.filter(isLoaded);
+  const lazy = js.filter((f) => !isLoaded(f));
   return {
-    bytes: main.contents.length,
-    gzip: gzipped(main.contents),
+    bytes: main.reduce((s, f) => s + f.contents.length, 0),
+    gzip: main.reduce((s, f) => s + gzipped(f.contents), 0),
     lazyBytes: lazy.reduce((s, f) => s + f.contents.length, 0),
     lazyGzip: lazy.reduce((s, f) => s + gzipped(f.contents), 0),
   };

@@ -37,7 +37,7 @@ async function run(argv: string[]): Promise<number> {
   const output = requireOption(values.output, "--output");
   if (positionals.length !== 1) throw new CliError(`explain takes one image, got ${positionals.length}`);
   if (!output.toLowerCase().endsWith(".png")) throw new CliError(`--output must be a .png file, got "${output}"`);
-  const { model: loaded, files, task } = await loadModel(modelRef, "classification");
+  const { model: loaded, files, task } = await loadModel(modelRef, "classification", { training: true });
   const model = loaded as ConvNextForImageClassification;
   if (task !== "classification" || !model.classifier) throw new CliError(`${modelRef}: not a classifier (num_labels = 0)`); // prettier-ignore
   const { id2label } = model.config;

@@ -76,7 +76,7 @@ async function run(argv: string[]): Promise<number> {
     labels = isFloatDType(labelsRaw.dtype) ? t : Int32Array.from(t.data);
   }
 
-  const { model, task: taskRun } = await loadModel(modelRef, task, { allowMissingHead: values["allow-missing-head"] });
+  const { model, task: taskRun } = await loadModel(modelRef, task, { allowMissingHead: values["allow-missing-head"], training: true }); // prettier-ignore
   if (values.gradcam && taskRun !== "classification") throw new CliError("--gradcam needs a classification model");
   const kernels = trainingKernels();
   let result;

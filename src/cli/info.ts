@@ -2,6 +2,7 @@
 // the size its image processor produces, and which files were read; as text or --json.
 
 import type { ConvNextConfig } from "../model/config.js";
+import type { Module } from "../model/module.js";
 import { totalMacs } from "../model/flops.js";
 import { hfBlockers } from "../pretrained/timm-config.js";
 import { Resample } from "../preprocess/resize.js";
@@ -24,6 +25,14 @@ The ConvNeXT paper's "FLOPs" are the multiply-adds (4.5 G for convnext-tiny at 2
   --model REF     ${MODEL_HELP}
   --task TASK     base | classification | backbone (default: from config.json "architectures")
   --json          one JSON object (parameters, macs, flops, image_size, files, ...)`;
+
+/** How the loaded weights are held and computed with. */
+function computedAs(model: Module): string {
+  const held = new Set(model.namedParameters().map(([, p]) => p.dtype));
+  if (held.has("I8")) return "int8 nn.Linear weights (int8 GEMMs on activations quantized per pixel), the rest float32";
+  if (held.has("F16") || held.has("BF16")) return "held in 16 bits, computed in float32";
+  return "computed in float32";
+}
 
 function giga(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${n} `;
@@ -83,6 +92,7 @@ async function run(argv: string[]): Promise<number> {
       num_labels: withClassifier ? config.numLabels : undefined,
       parameters: params,
       dtypes: Object.fromEntries(dtypes),
+      computed_as: computedAs(model),
       image_size: [height, width],
       image_size_from: sizeFrom,
       macs,
@@ -99,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
     `stages:         hidden_sizes [${config.hiddenSizes.join(", ")}], depths [${config.depths.join(", ")}], patch_size ${config.patchSize}`,
     ...(withClassifier ? [`labels:         ${config.numLabels}`] : []),
     `parameters:     ${params.toLocaleString("en-US")} (${giga(params).trimEnd()})`,
-    `dtype:          ${[...dtypes].map(([d, n]) => `${d} (${n} tensors)`).join(", ")} in the checkpoint; computed in float32`,
+    `dtype:          ${[...dtypes].map(([d, n]) => `${d} (${n} tensors)`).join(", ")} in the checkpoint; ${computedAs(model)}`,
     ...(config.timm ? timmLines(config) : []),
     `image size:     ${height} x ${width} (${sizeFrom}${processor ? `; ${describeProcessor(processor)}` : ""})`,
     `FLOPs:          ${giga(2 * macs)}FLOPs (= 2 x ${giga(macs)}MACs; convs and linears only, batch 1)`,

@@ -27,6 +27,7 @@ import { AdamW, SGD, trainerParamGroups, type Optimizer } from "../train/optimiz
 import type { ScheduleName } from "../train/schedule.js";
 import { Trainer, type Batch } from "../train/trainer.js";
 import { applyRunOptions, RUN_HELP, RUN_OPTIONS } from "./run-options.js";
+import { notFloat32 } from "./load-model.js";
 import { CliError, parseCommandLine, requireOption, type Command } from "./command.js";
 
 const help = `usage: convnext train --model REF --data DATA --output DIR [options]
@@ -131,7 +132,11 @@ async function run(argv: string[]): Promise<number> {
   const config = await readConfig(files);
   const newHead = folder ? setClasses(config, folder.classes) : false;
   const model = createModel(config, "classification") as ConvNextForImageClassification;
-  const tensors = checkpointTensors(await readCheckpoint(files));
+  const checkpoint = await readCheckpoint(files);
+  // 16-bit weights are upcast (training computes in float32); an int8 checkpoint has no float32 weights
+  const int8 = [...checkpoint.tensors].find(([, t]) => t.dtype === "I8");
+  if (int8) throw notFloat32(source, int8[0], "I8");
+  const tensors = checkpointTensors(checkpoint);
   if (newHead)
     for (const key of [...tensors.keys()]) if (/(^|\.)classifier\.(weight|bias)$/.test(key)) tensors.delete(key);
   loadWeights(model, tensors, { allowMissingHead: newHead, seed, source: files.name, onWarning: (m) => console.error(`warning: ${m}`) }); // prettier-ignore

@@ -26,7 +26,15 @@ export {
 export { planMacs, stepGroup, totalMacs } from "./flops.js";
 export { classificationLoss, classificationLossGradient, inferProblemType, type Labels } from "./loss.js";
 export { blockNormEps, type NormLayer, type StemType, type TimmOptions } from "./timm-options.js";
-export { Module, ModuleDict, ModuleList, Parameter } from "./module.js";
+export {
+  Module,
+  ModuleDict,
+  ModuleList,
+  Parameter,
+  type HalfValues,
+  type Int8Values,
+  type ParameterDType,
+} from "./module.js";
 export { Conv2d, DepthwiseConv2d, LayerNorm, Linear, makeNorm, ScaleNorm, type Norm } from "./nn.js";
 export { PlanBuilder, stepParameters, type Plan, type PlanStep, type PlanValue } from "./plan.js";
 export {

@@ -6,7 +6,7 @@
 
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { directoryFiles } from "./local-files.js";
+import { directoryFiles, readFileInto } from "./local-files.js";
 import type { ModelFiles } from "../pretrained/model-files.js";
 import { downloadFile } from "./download.js";
 import { COMMIT_HASH, hubEnvironment, RepoCache } from "./hub-cache.js";
@@ -92,10 +92,13 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     }
   }
 
-  const readCached = async (commit: string, file: string): Promise<Uint8Array | null> => {
+  // the file's bytes, or (ModelFiles.readInto) the file read into memory that `into` provides
+  type Into = ((bytes: number) => Uint8Array) | undefined;
+  const readCached = async (commit: string, file: string, into?: Into): Promise<Uint8Array | null> => {
     const path = await cache.cachedFile(commit, file);
     if (!path) return null;
     paths.set(file, path);
+    if (into) return readFileInto(path, into);
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   };
@@ -157,8 +160,8 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     await cache.linkSnapshot(meta.commit, file, meta.etag);
   };
 
-  const read = async (file: string): Promise<Uint8Array | null> => {
-    if (offline) return readCached(pinned!, file);
+  const read = async (file: string, into?: Into): Promise<Uint8Array | null> => {
+    if (offline) return readCached(pinned!, file, into);
     let meta: FileMetadata | null;
     try {
       meta = await head(file);
@@ -169,7 +172,7 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
       const commit = pinned ?? (await cache.commitFor(revision));
       if (transient && commit) {
         if (await cache.knownAbsent(commit, file)) return null;
-        const cached = await readCached(commit, file);
+        const cached = await readCached(commit, file, into);
         if (cached) {
           pinned ??= commit;
           return cached;
@@ -182,10 +185,10 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     if (!meta) return null;
     pinned ??= meta.commit;
     await cache.writeRef(revision, meta.commit);
-    const cached = await readCached(meta.commit, file);
+    const cached = await readCached(meta.commit, file, into);
     if (cached) return cached;
     await download(file, meta);
-    return readCached(meta.commit, file);
+    return readCached(meta.commit, file, into);
   };
 
   return {
@@ -194,7 +197,8 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     repoId,
     revision,
     commit: () => pinned,
-    read,
+    read: (file) => read(file),
+    readInto: (file, into) => read(file, into),
     describe: (file) => paths.get(file) ?? `${name}/${file}`,
   };
 }

@@ -29,3 +29,10 @@ export { Mt19937, torchRandom } from "./torch-random.js";
 export { globalAveragePool, globalAveragePoolBackward } from "./pooling.js";
 export { globalResponseNorm, globalResponseNormBackward } from "./grn.js";
 export { logSoftmaxRow, softmax, topK } from "./softmax.js";
+export {
+  activationQuantization,
+  dequantizeWeights,
+  quantizeActivation,
+  quantizedLinear,
+  quantizeWeights,
+} from "./quantize.js";

@@ -7,7 +7,14 @@ export { ConvNextImageProcessor, loadImageProcessor, type ImageProcessor } from 
 export { isTimmConfig } from "./config-kind.js";
 export type { TimmConfig } from "./timm-config.js";
 export { alignPrefix, mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
-export { loadWeights, WeightsError, type LoadWeightsOptions } from "./load-weights.js";
+export {
+  loadWeights,
+  WEIGHT_DTYPES,
+  WeightsError,
+  type LoadWeightsOptions,
+  type StoredTensor,
+  type WeightDType,
+} from "./load-weights.js";
 export { memoryFiles, readJson, type ModelFiles } from "./model-files.js";
 export { resolveModelFiles, setModelResolver, type ModelReference, type ModelResolver } from "./resolve-model.js";
 export { NetworkError } from "./fetch-bytes.js";
@@ -17,6 +24,8 @@ export { configureHub, type DownloadProgress, type HubDefaults, type HubOptions 
 export { DEFAULT_ENDPOINT, parseHubReference, type HubReference } from "./hub-reference.js";
 export { clearHubCache, DEFAULT_CACHE_NAME } from "./hub-storage.js";
 export { urlFiles } from "./url-files.js";
+// the int8 checkpoint format (quantization-config.ts) and the dtype conversions (weight-dtypes.ts) load on demand
+// when a checkpoint or a dtype option needs them; the Node entry (and convnext/train: convertWeights) exports them.
 export {
   checkpointTensors,
   ConvNextBackbone,

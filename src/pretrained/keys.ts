@@ -81,12 +81,15 @@ const BLOCK_PARTS: ReadonlyArray<readonly [string, string]> = [
  * Renames a timm state_dict to module keys and brings the two layouts that differ to HF's shapes (views, no
  * copy): conv_mlp's 1x1-conv MLP weights [out, in, 1, 1] -> [out, in]; GRN weight and bias [C] -> [1, 1, 1, C].
  */
-export function mapTimmCheckpoint(
-  tensors: ReadonlyMap<string, Tensor>,
+export function mapTimmCheckpoint<T extends { readonly shape: readonly number[] }>(
+  tensors: ReadonlyMap<string, T>,
   timm: TimmOptions,
   prefix: string,
-): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
+): Map<string, T> {
+  // a Tensor gets a new shape over the same data; a tensor kept 16-bit or int8 (load-weights.ts) the same
+  const reshaped = (t: T, shape: number[]): T =>
+    (t instanceof Tensor ? new Tensor(t.data, shape) : { ...t, shape }) as unknown as T;
+  const out = new Map<string, T>();
   const from = new Map<string, string>();
   for (const [key, tensor] of tensors) {
     const name = timmToModelKey(key, timm, prefix);
@@ -95,9 +98,9 @@ export function mapTimmCheckpoint(
     const s = tensor.shape;
     let shaped = tensor;
     if (/\.pwconv[12]\.weight$/.test(name) && s.length === 4 && s[2] === 1 && s[3] === 1) {
-      shaped = new Tensor(tensor.data, [s[0], s[1]]);
+      shaped = reshaped(tensor, [s[0], s[1]]);
     } else if (/\.grn\.(weight|bias)$/.test(name) && s.length === 1) {
-      shaped = new Tensor(tensor.data, [1, 1, 1, s[0]]);
+      shaped = reshaped(tensor, [1, 1, 1, s[0]]);
     }
     out.set(name, shaped);
   }

@@ -4,12 +4,22 @@
 // checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised
 // (docs/REFERENCE.md §1, ConvNextBackbone).
 
-import { formatShape, sameShape, type Tensor } from "../tensor/tensor.js";
+import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "../model/config.js";
 import { basePrefix } from "../model/convnext-model.js";
 import { alignPrefix, headOf } from "./keys.js";
-import type { Module, Parameter } from "../model/module.js";
+import type { HalfValues, Int8Values, Module, Parameter } from "../model/module.js";
 import { mulberry32 } from "../ops/drop-path.js";
+
+/** The dtypes a model's weights can be held in (fromPretrained's `dtype`, convert --dtype; weight-dtypes.ts). */
+export type WeightDType = "f32" | "f16" | "bf16" | "int8";
+export const WEIGHT_DTYPES: readonly WeightDType[] = ["f32", "f16", "bf16", "int8"];
+
+/** A checkpoint tensor kept in its 16-bit or int8 storage (float32 ones are Tensors). */
+export interface StoredTensor {
+  shape: readonly number[];
+  stored: HalfValues | Int8Values;
+}
 
 export interface LoadWeightsOptions {
   /** Accept a checkpoint without the classification head (pooler norm / classifier), initialised like HF. */
@@ -20,6 +30,13 @@ export interface LoadWeightsOptions {
   source?: string;
   /** Seed of the classifier initialiser when the head is missing. */
   seed?: number;
+  /**
+   * The dtype weights are held in (fromPretrained). Default: float32, 16-bit checkpoints upcast once as
+   * transformers' from_pretrained does, and an int8 checkpoint (a quantization_config) kept int8. "auto":
+   * as stored, 16-bit weights staying 16-bit in memory (the results are the same: kernels widen them
+   * exactly). "f32" | "f16" | "bf16" | "int8": converted on load, as `convnext convert --dtype` would.
+   */
+  dtype?: "auto" | WeightDType;
   /** How the file names its keys, for messages (a timm checkpoint: module key -> timm key). */
   fileKeys?: ReadonlyMap<string, string>;
 }
@@ -33,7 +50,7 @@ export class WeightsError extends Error {
 
 export function loadWeights(
   model: Module & { config: ConvNextConfig },
-  checkpoint: ReadonlyMap<string, Tensor>,
+  checkpoint: ReadonlyMap<string, Tensor | StoredTensor>,
   options: LoadWeightsOptions = {},
 ): void {
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
@@ -62,7 +79,7 @@ export function loadWeights(
       misshaped.add(name);
       continue;
     }
-    param.data = tensor.data;
+    param.assign(tensor instanceof Tensor ? tensor.data : tensor.stored);
     loaded.add(name);
   }
 
@@ -119,6 +136,6 @@ function initialiseLikeHF(params: Array<[string, Parameter]>, std: number, seed:
     } else if (name.endsWith(".weight")) {
       data.fill(1);
     }
-    param.data = data;
+    param.assign(data);
   }
 }

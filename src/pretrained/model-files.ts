@@ -8,6 +8,11 @@ export interface ModelFiles {
   read(file: string): Promise<Uint8Array | null>;
   /** How to name `file` in an error message (e.g. its full path). */
   describe(file: string): string;
+  /**
+   * Optional: reads `file` into the bytes `allocate(size)` returns (the kernels' memory), so a checkpoint is
+   * held once instead of being copied there; null when the model has no such file.
+   */
+  readInto?(file: string, allocate: (bytes: number) => Uint8Array): Promise<Uint8Array | null>;
 }
 
 /** ModelFiles over an in-memory map (tests, browsers with already-fetched files). */

@@ -4,19 +4,22 @@
 // loads the weights strictly. A timm checkpoint (config.json with `architecture`) builds the same classes
 // with its TimmOptions (timm-config.ts) and its keys mapped (keys.ts).
 
+import { getBackend } from "../backend/backend.js";
 import { getExecutor } from "../backend/executor.js";
-import { rawToTensor } from "../io/safetensors.js";
+import { loadWeightKernels } from "../backend/wasm/wasm-kernels.js";
 import * as tree from "../model/index.js";
 import { parseConvNextConfig, type ConvNextConfig } from "../model/config.js";
 import type { ExecutorChoice } from "../model/pretrained-model.js";
-import type { Tensor } from "../tensor/tensor.js";
-import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { mapTfCheckpoint, mapTimmCheckpoint, timmToModelKey } from "./keys.js";
-import { loadWeights, type LoadWeightsOptions } from "./load-weights.js";
+import { checkpointTensors, readCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { timmToModelKey } from "./keys.js";
+import { loadWeights, WEIGHT_DTYPES, type LoadWeightsOptions } from "./load-weights.js";
 import type { HubOptions } from "./hub-options.js";
 import { readJson, type ModelFiles } from "./model-files.js";
 import { resolveModelFiles, type ModelReference } from "./resolve-model.js";
 import { isTimmConfig } from "./config-kind.js";
+
+// decoding to float32 (16-bit and int8 tensors kept as they are: checkpoint-weights.ts, loaded on demand)
+export { checkpointTensors } from "./checkpoint.js";
 
 export class ConvNextModel extends tree.ConvNextModel {
   override executor: ExecutorChoice = getExecutor;
@@ -102,14 +105,23 @@ export function createModel(config: ConvNextConfig, task: Task): ConvNextAnyMode
 }
 
 /**
- * Decodes every tensor to float32 (F16/BF16 upcast once, as from_pretrained does) under PyTorch names; a timm
- * checkpoint (for a `config` from a timm config.json) under the module tree's names.
+ * Whether a checkpoint's weights are anything but float32 values (checkpoint-weights.ts then reads them): 16-bit
+ * tensors kept 16-bit, or the int8 format (a quantization_config, an int8 tensor, a `weight_scale`).
  */
-export function checkpointTensors(checkpoint: Checkpoint, config?: ConvNextConfig): Map<string, Tensor> {
-  const tensors = new Map<string, Tensor>();
-  for (const [key, raw] of checkpoint.tensors) tensors.set(key, rawToTensor(raw));
-  if (checkpoint.layout === "tf") return mapTfCheckpoint(tensors);
-  return config?.timm ? mapTimmCheckpoint(tensors, config.timm, tree.basePrefix(config)) : tensors;
+function needsStoredWeights(checkpoint: Checkpoint, quantized: boolean, keep16: boolean): boolean {
+  if (quantized) return true;
+  for (const [key, t] of checkpoint.tensors) {
+    if (t.dtype === "I8" || key.endsWith(".weight_scale") || (keep16 && (t.dtype === "F16" || t.dtype === "BF16"))) return true; // prettier-ignore
+  }
+  return false;
+}
+
+/** Whether config.json has a quantization_config (checked against the int8 format this engine reads). */
+async function hasQuantizationConfig(config: ConvNextConfig, files: ModelFiles): Promise<boolean> {
+  const value = config.raw.quantization_config;
+  if (value === undefined || value === null) return false;
+  const { parseQuantizationConfig } = await import("./quantization-config.js"); // only for int8 checkpoints
+  return parseQuantizationConfig(value, files.describe("config.json")) !== null;
 }
 
 /** Everything from_pretrained read and built, for callers that report on it (CLI info/convert). */
@@ -121,27 +133,70 @@ export interface PretrainedModel {
   checkpoint: Checkpoint;
 }
 
+/**
+ * Where a checkpoint can be read straight into the configured backend's memory (a fast backend with shared
+ * memory, and files that support it), so the first pass does not copy the weights: they are held once.
+ */
+function checkpointArena(files: ModelFiles) {
+  if (!files.readInto) return null;
+  try {
+    return getBackend()?.heap.checkpointArena() ?? null;
+  } catch {
+    return null; // an invalid backend setting is reported by the first forward pass, as before
+  }
+}
+
+/** Every array a model's parameters hold their values in. */
+function parameterArrays(model: ConvNextAnyModel): ArrayBufferView[] {
+  return model.namedParameters().flatMap(([, p]): ArrayBufferView[] => {
+    const s = p.stored;
+    if (!s) return [p.data];
+    return s.dtype === "I8" ? [s.values, s.scales] : [s.bits];
+  });
+}
+
 export async function loadPretrainedModel(
   ref: ModelReference,
   options: PretrainedOptions = {},
 ): Promise<PretrainedModel> {
+  if (options.dtype !== undefined && options.dtype !== "auto" && !WEIGHT_DTYPES.includes(options.dtype)) {
+    throw new Error(`dtype must be "auto", ${WEIGHT_DTYPES.map((d) => `"${d}"`).join(", ")}; got ${JSON.stringify(options.dtype)}`); // prettier-ignore
+  }
   const files = await resolveModelFiles(ref, options);
   let config = await readConfig(files);
   if (options.outIndices) {
     if (options.task && options.task !== "backbone") throw new Error(`outIndices select a backbone's feature maps; the task is ${options.task}`); // prettier-ignore
     config = await withOutIndices(config, options.outIndices, `${files.name} (out_indices)`);
   }
-  const checkpoint = await readCheckpoint(files);
-  const task = options.outIndices ? "backbone" : (options.task ?? taskFromConfig(config));
-  const model = createModel(config, task);
-  const timm = checkpoint.layout === "pt" ? config.timm : null;
-  const fileKeys = timm ? new Map([...checkpoint.tensors.keys()].map((k) => [timmToModelKey(k, timm, tree.basePrefix(config)), k])) : undefined; // prettier-ignore
-  loadWeights(model, checkpointTensors(checkpoint, config), {
-    fileKeys,
-    ...options,
-    source: options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", "),
-  });
-  return { model, config, task, files, checkpoint };
+  const arena = checkpointArena(files);
+  let model: ConvNextAnyModel | null = null;
+  let checkpoint: Checkpoint | null = null;
+  try {
+    checkpoint = await readCheckpoint(files, arena?.allocate);
+    const task = options.outIndices ? "backbone" : (options.task ?? taskFromConfig(config));
+    model = createModel(config, task);
+    const source = options.source ?? checkpoint.files.map((f) => files.describe(f)).join(", ");
+    const timm = checkpoint.layout === "pt" ? config.timm : null;
+    const fileKeys = timm ? new Map([...checkpoint.tensors.keys()].map((k) => [timmToModelKey(k, timm, tree.basePrefix(config)), k])) : undefined; // prettier-ignore
+    const quantized = await hasQuantizationConfig(config, files);
+    const keep16 = options.dtype !== undefined && options.dtype !== "f32";
+    const weights = needsStoredWeights(checkpoint, quantized, keep16)
+      ? await (await import("./checkpoint-weights.js")).checkpointWeights(checkpoint, quantized, keep16, source, config) // prettier-ignore
+      : checkpointTensors(checkpoint, config);
+    loadWeights(model, weights, { fileKeys, ...options, source });
+    if (options.dtype !== undefined && options.dtype !== "auto") {
+      // converting on load: the conversions (weight-dtypes.ts) load only when asked for
+      (await import("./weight-dtypes.js")).convertWeights(model, options.dtype);
+    }
+    // the wasm GEMMs for 16-bit and int8 weights are a module of their own, loaded for a model that holds such
+    if (model.namedParameters().some(([, p]) => p.dtype !== "F32")) await loadWeightKernels();
+    return { model, config, task, files, checkpoint };
+  } finally {
+    // the checkpoint's bytes stay in the kernels' memory while parameters (or the checkpoint's own tensors,
+    // returned to the caller) view them
+    const raw = checkpoint ? [...checkpoint.tensors.values()].map((t) => t.bytes) : [];
+    arena?.adopt([...(model ? parameterArrays(model) : []), ...raw]);
+  }
 }
 
 export async function loadPretrained(ref: ModelReference, options: PretrainedOptions = {}): Promise<ConvNextAnyModel> {

@@ -9,6 +9,7 @@ import type { ConvNextPreTrainedModel } from "../model/pretrained-model.js";
 import { torchRandom } from "../ops/torch-random.js";
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import { backward, freeTape, tapeOutputs, trainingForward } from "./backward.js";
+import { requireFloat32Parameters } from "./float32.js";
 import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
 export interface GradientOptions {
@@ -47,6 +48,7 @@ export function computeGradients(
   options: GradientOptions,
 ): Gradients {
   checkPixelValues(model.config, pixelValues);
+  requireFloat32Parameters(model.namedParameters(), "gradients"); // 16-bit or int8 weights: refused, by name
   const { labels, upstream } = options;
   if ((labels === undefined) === (upstream === undefined)) {
     throw new Error("gradients: give either labels (a classifier's loss) or upstream gradients for named outputs");

@@ -3,6 +3,7 @@
 // groups (e.g. no weight decay on biases and norms) and a learning rate that a schedule may change per step.
 
 import type { Parameter } from "../model/module.js";
+import { requireFloat32Parameters } from "./float32.js";
 
 export interface ParamGroup {
   params: Array<[string, Parameter]>;
@@ -23,9 +24,13 @@ export interface Optimizer {
 
 const f = Math.fround;
 
-function makeGroups(params: Array<[string, Parameter]> | ParamGroup[], lr: number, weightDecay: number) {
+function makeGroups(params: Array<[string, Parameter]> | ParamGroup[], lr: number, weightDecay: number, what: string) {
   const groups: ParamGroup[] =
     params.length > 0 && Array.isArray(params[0]) ? [{ params: params as Array<[string, Parameter]> }] : (params as ParamGroup[]); // prettier-ignore
+  requireFloat32Parameters(
+    groups.flatMap((g) => g.params),
+    what,
+  ); // the updates write Parameter.data
   const seen = new Set<string>();
   for (const g of groups) {
     for (const [name] of g.params) {
@@ -61,7 +66,7 @@ export class SGD implements Optimizer {
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new Error("SGD: Nesterov momentum requires a momentum and zero dampening");
     }
-    this.groups = makeGroups(params, options.lr, this.options.weightDecay);
+    this.groups = makeGroups(params, options.lr, this.options.weightDecay, "SGD");
   }
 
   step(grads: ReadonlyMap<string, Float32Array>): void {
@@ -116,7 +121,7 @@ export class AdamW implements Optimizer {
   constructor(params: Array<[string, Parameter]> | ParamGroup[], options: AdamWOptions) {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
-    this.groups = makeGroups(params, options.lr, options.weightDecay ?? 0.01);
+    this.groups = makeGroups(params, options.lr, options.weightDecay ?? 0.01, "AdamW");
   }
 
   step(grads: ReadonlyMap<string, Float32Array>): void {

@@ -4,6 +4,7 @@
 import type { Labels } from "../model/loss.js";
 import type { ConvNextPreTrainedModel } from "../model/pretrained-model.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { requireFloat32Parameters } from "./float32.js";
 import { computeGradients } from "./gradients.js";
 import type { TrainingKernels } from "./kernels.js";
 import type { Optimizer } from "./optimizers.js";
@@ -21,6 +22,7 @@ export function trainStep(
   optimizer: Optimizer,
   options: TrainStepOptions = {},
 ): number {
+  requireFloat32Parameters(model.namedParameters(), "trainStep");
   const trained = new Set(optimizer.groups.flatMap((g) => g.params.map(([name]) => name)));
   const g = computeGradients(model, pixelValues, {
     labels,

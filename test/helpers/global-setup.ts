@@ -4,7 +4,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 export default function setup(): void {
-  const generated = ["src/backend/wasm/kernels.generated.ts", "src/backend/kernel-constants.generated.ts"];
+  const generated = [
+    "src/backend/wasm/kernels.generated.ts",
+    "src/backend/wasm/weight-kernels.generated.ts",
+    "src/backend/kernel-constants.generated.ts",
+  ];
   if (!generated.every((f) => existsSync(f))) {
     execFileSync(process.execPath, ["assembly/build.mjs"], { stdio: "inherit" });
   }
