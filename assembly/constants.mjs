@@ -8,12 +8,24 @@ export const CONSTANTS = {
   GEMM_MODE_GELU: 1, // out = gelu(acc + b)
   GEMM_MODE_SCALE_RESIDUAL: 2, // out += gamma * (acc + b)
   GEMM_MODE_RESIDUAL: 3, // out += acc + b
+  // ... plus the weights' format, OR'ed into the mode (assembly/gemm.ts; float32 when neither)
+  GEMM_WEIGHTS_F16: 16, // w holds float16 bits
+  GEMM_WEIGHTS_BF16: 32, // w holds bfloat16 bits
 
   // Packed x per pixel chunk: a whole plane when it fits 704 KB (L2 is 1 MB; K x P up to 3072 x 56 in the
   // last stages), else chunks of 256 KB (see assembly/gemm.ts)
   GEMM_PANEL_FLOATS: 180224,
 
-  // Memory below the heap's first block: the wasm kernels' SIMD constant table lives at 256..496
+  // The int8 GEMM (assembly/gemm-int8.ts) quantizes at most this many pixels of x per panel (their scales
+  // and zero points sit beside the panel)
+  GEMM_INT8_CHUNK_PIXELS: 4096,
+
+  // gemmTN (the weight-gradient GEMM, assembly/backward.ts): rows of the sum packed per block. 64 and 128 ran
+  // 1.3-2.4x slower than gemm on the same shapes, 256-1024 about as fast (bench: 25088 x 96 x 384, 392 x 768 x 3072)
+  GEMM_TN_BLOCK: 256,
+
+  // Memory below the heap's first block: the wasm kernels' SIMD constant table (assembly/table.ts) lives at
+  // 256..656
   KERNEL_TABLE_OFFSET: 256,
   HEAP_START: 1024,
 

@@ -5,6 +5,8 @@
 // walked in chunks; each chunk's K x chunk panel of x is first packed into 8-pixel-wide strips (a
 // thread-private copy) so the k loop reads consecutive bytes instead of striding a whole plane per step
 // (which missed the TLB on every k), and the packed panel stays in L2 while every row block streams over it.
+// Weights may be float16 or bfloat16 (a flag in the mode): packRows widens them, so 16-bit weights stay
+// 16-bit in memory and the tile loop is the same.
 
 import {
   GEMM_MODE_BIAS as MODE_BIAS,
@@ -12,40 +14,34 @@ import {
   GEMM_MODE_RESIDUAL as MODE_RESIDUAL,
   GEMM_MODE_SCALE_RESIDUAL as MODE_SCALE_RESIDUAL,
   GEMM_PANEL_FLOATS as PANEL_FLOATS,
+  GEMM_WEIGHTS_BF16 as WEIGHTS_BF16,
+  GEMM_WEIGHTS_F16 as WEIGHTS_F16,
 } from "./constants.generated";
 import { fmadd } from "./fma";
 import { gelu4, geluPair } from "./gelu";
+import { bfloat16ToFloat4, halfToFloat4, load16AsFloat } from "./half";
 
 // Packed x per pixel chunk (PANEL_FLOATS, assembly/constants.mjs): a whole plane when it fits 704 KB, else
 // chunks of 256 KB. The last stages' large w then streams from memory once per GEMM instead of once per
-// chunk; a 704 KB panel streamed once per row block made stage 1's pwconv1 30% slower (it and the rows
-// written no longer fit L2 together).
+// chunk; stage 1 keeps small chunks, so that a panel and the rows written fit L2 together (measurements:
+// bench/RESULTS.md, "Why the kernels look as they do").
 const CHUNK_FLOATS = 65536;
 
 /**
  * wpack[4k + r] = w[r, k] for the 4 rows at w (row length K): the tile loop then reads its 4 weights at
- * fixed offsets from one pointer. Three address computations fewer per step (with a stack check and the
- * loop test, V8 emits 29 instructions for 16 multiply-adds instead of 33) made the GEMM 7% faster.
+ * fixed offsets from one pointer: three address computations fewer per step of the k loop.
  */
 @inline
-function packRows(wpack: usize, w: usize, K: i32): void {
+function packRows(wpack: usize, w: usize, K: i32, format: i32): void {
+  if (format != 0) {
+    packRows16(wpack, w, K, format == WEIGHTS_BF16);
+    return;
+  }
   const kBytes = (<usize>K) << 2;
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     const src = w + ((<usize>k) << 2);
-    const r0 = v128.load(src);
-    const r1 = v128.load(src + kBytes);
-    const r2 = v128.load(src + 2 * kBytes);
-    const r3 = v128.load(src + 3 * kBytes);
-    const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-    const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-    const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-    const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-    const dst = wpack + ((<usize>k) << 4);
-    v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-    v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
-    v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
-    v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+    transposeStore(wpack + ((<usize>k) << 4), v128.load(src), v128.load(src + kBytes), v128.load(src + 2 * kBytes), v128.load(src + 3 * kBytes)); // prettier-ignore
   }
   for (; k < K; k++) {
     const src = w + ((<usize>k) << 2);
@@ -54,6 +50,49 @@ function packRows(wpack: usize, w: usize, K: i32): void {
     store<f32>(dst, load<f32>(src + kBytes), 4);
     store<f32>(dst, load<f32>(src + 2 * kBytes), 8);
     store<f32>(dst, load<f32>(src + 3 * kBytes), 12);
+  }
+}
+
+/** Stores rows r0..r3 (4 values of one k range each) transposed: dst[4j + r] = r_r[j]. */
+@inline
+function transposeStore(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+  v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+  v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+}
+
+/** packRows for 16-bit weights (row length K, 2 bytes each): widened to float32 four at a time. */
+function packRows16(wpack: usize, w: usize, K: i32, bf16: bool): void {
+  const kBytes = (<usize>K) << 1;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const src = w + ((<usize>k) << 1);
+    let r0 = v128.load16x4_u(src);
+    let r1 = v128.load16x4_u(src + kBytes);
+    let r2 = v128.load16x4_u(src + 2 * kBytes);
+    let r3 = v128.load16x4_u(src + 3 * kBytes);
+    if (bf16) {
+      r0 = bfloat16ToFloat4(r0);
+      r1 = bfloat16ToFloat4(r1);
+      r2 = bfloat16ToFloat4(r2);
+      r3 = bfloat16ToFloat4(r3);
+    } else {
+      r0 = halfToFloat4(r0);
+      r1 = halfToFloat4(r1);
+      r2 = halfToFloat4(r2);
+      r3 = halfToFloat4(r3);
+    }
+    transposeStore(wpack + ((<usize>k) << 4), r0, r1, r2, r3);
+  }
+  for (; k < K; k++) {
+    const src = w + ((<usize>k) << 1);
+    const dst = wpack + ((<usize>k) << 4);
+    for (let r = 0; r < 4; r++) store<f32>(dst + ((<usize>r) << 2), load16AsFloat(src + <usize>r * kBytes, bf16));
   }
 }
 
@@ -67,7 +106,7 @@ function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
 
 /** finish() for the 8 outputs of one row; bias and gamma are read here, not held in registers. */
 @inline
-function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mode: i32): void {
+export function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mode: i32): void {
   const b = v128.load32_splat(bias);
   if (mode == MODE_GELU) {
     geluPair(out, f32x4.add(a0, b), f32x4.add(a1, b));
@@ -83,7 +122,7 @@ function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mo
  * rows in the vector lanes: acc_j = sum_k wpack[k] * x[k, j], one multiply-add per pixel and k where the
  * 8-pixel tile would spend eight. Stage 4's 7 x 7 planes are 6 strips and one pixel. Each sum is one chain
  * of dependent adds, so with one or two pixels the k range is also split in four or two interleaved partial
- * sums (one chain made the single pixel cost 9% of stage 4's GEMMs: 3 cycles per k, the add's latency).
+ * sums (one chain costs the add's latency per k).
  */
 @inline
 function tailTile(
@@ -168,15 +207,15 @@ function finishColumn(o: usize, acc: v128, bias: usize, gamma: usize, mode: i32,
 
 /**
  * out   [nImg, M, P]   (P a multiple of 8; only rows r0 <= img * M + m < r1 are written)
- * w     [M, K]
+ * w     [M, K]: float32, or float16 / bfloat16 bits (GEMM_WEIGHTS_F16 / _BF16 in the mode)
  * x     [nImg, K, P]
  * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
  * pixels  real pixels per plane (P - 8 < pixels <= P): a last strip with at most 4 real pixels goes to
  *       tailTile, otherwise the 8-pixel tiles compute the padding too
  * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
  *       packed weights
- * The mode stays a runtime value: one inlined copy per mode measured no faster (and Binaryen folds such
- * copies back into one).
+ * The mode stays a runtime value: one inlined copy per mode was no faster (and Binaryen folds such copies
+ * back into one).
  */
 export function gemm(
   out: usize,
@@ -196,10 +235,59 @@ export function gemm(
   r1: i32,
   tid: i32,
 ): void {
+  gemmOf(out, w, x, bias, gamma, M, K, P, nImg, mode, 0, packBase, packBytes, pixels, r0, r1, tid);
+}
+
+/**
+ * gemm with 16-bit weights: the mode carries GEMM_WEIGHTS_F16 or _BF16. A separate export of the same body,
+ * so the float32 one is compiled with the format folded away (as one kernel it ran 1-2% slower).
+ */
+export function gemm16(
+  out: usize,
+  w: usize,
+  x: usize,
+  bias: usize,
+  gamma: usize,
+  M: i32,
+  K: i32,
+  P: i32,
+  nImg: i32,
+  mode: i32,
+  packBase: usize,
+  packBytes: usize,
+  pixels: i32,
+  r0: i32,
+  r1: i32,
+  tid: i32,
+): void {
+  const format = mode & (WEIGHTS_F16 | WEIGHTS_BF16);
+  gemmOf(out, w, x, bias, gamma, M, K, P, nImg, mode & ~format, format, packBase, packBytes, pixels, r0, r1, tid);
+}
+
+@inline
+function gemmOf(
+  out: usize,
+  w: usize,
+  x: usize,
+  bias: usize,
+  gamma: usize,
+  M: i32,
+  K: i32,
+  P: i32,
+  nImg: i32,
+  mode: i32,
+  format: i32,
+  packBase: usize,
+  packBytes: usize,
+  pixels: i32,
+  r0: i32,
+  r1: i32,
+  tid: i32,
+): void {
   const pack = packBase + <usize>tid * packBytes;
   const wpack = pack + (<usize>max(PANEL_FLOATS, 8 * K) << 2);
   const rowBytes = (<usize>P) << 2;
-  const kBytes = (<usize>K) << 2;
+  const kBytes = (<usize>K) << (format != 0 ? 1 : 2); // bytes per weight row
   let chunk = K * P <= PANEL_FLOATS ? P : (CHUNK_FLOATS / K) & ~7;
   if (chunk < 8) chunk = 8;
   // [r0, r1) counts output rows over all images (img * M + m): threads split by image when the batch
@@ -225,7 +313,7 @@ export function gemm(
       }
       let m = m0;
       for (; m + 4 <= m1; m += 4) {
-        packRows(wpack, w + <usize>m * kBytes, K);
+        packRows(wpack, w + <usize>m * kBytes, K, format);
         const bm = bias + ((<usize>m) << 2);
         const gm = gamma + ((<usize>m) << 2);
         for (let p = c0; p < c1; p += 8) {
@@ -248,7 +336,7 @@ export function gemm(
           let a31 = a00;
           let xp = pack + <usize>((p - c0) * K) * 4;
           let wp = wpack;
-          const wEnd = wpack + 4 * kBytes;
+          const wEnd = wpack + ((<usize>K) << 4);
           while (wp < wEnd) {
             const x0 = v128.load(xp);
             const x1 = v128.load(xp, 16);
@@ -276,7 +364,14 @@ export function gemm(
       }
       // leftover rows (M not a multiple of 4, or an odd split): one row at a time
       for (; m < m1; m++) {
-        const w0 = w + <usize>m * kBytes;
+        let w0 = w + <usize>m * kBytes;
+        if (format != 0) {
+          // 16-bit weights: the row widened into the weight pack space first
+          for (let k = 0; k < K; k++) {
+            store<f32>(wpack + ((<usize>k) << 2), load16AsFloat(w0 + ((<usize>k) << 1), format == WEIGHTS_BF16));
+          }
+          w0 = wpack;
+        }
         for (let p = c0; p < c1; p += 8) {
           let a0 = f32x4.splat(0);
           let a1 = a0;

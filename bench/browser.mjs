@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumExecutable, startStaticServer } from "../tools/browser.mjs";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, modelDir, onnxFile } from "./setup.mjs";
+import { benchModel, benchOptions, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
 import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,7 +19,10 @@ const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
 const peers = flag("peers") && config.model_type !== "convnextv2"; // the ONNX export covers V1
 const dir = modelDir(configFile, name);
-if (peers) onnxFile(dir, size);
+if (peers) {
+  ensurePeers();
+  onnxFile(dir, size);
+}
 
 const executable = chromiumExecutable();
 if (!executable) throw new Error("no Chromium: install Debian's chromium or set CHROMIUM_PATH");

@@ -1,13 +1,27 @@
 // Kernel-level timings: the pointwise GEMMs and the 7x7 depthwise conv of convnext-tiny-224 at batch 1,
 // alone, on one backend and thread count (what the per-op numbers in bench/RESULTS.md were tuned with).
-//   npm run build && node bench/kernels.mjs [wasm|js] [threads]
+//   npm run build && node bench/kernels.mjs [wasm|js] [threads] [--dtypes f32,f16,int8] [--cpu]
+// --dtypes: the GEMMs with float32, float16 (gemm16) and int8 (gemmInt8) weights, interleaved shape by
+// shape (each round runs every dtype once), so a busy host slows them alike; --cpu: process CPU time
+// instead of wall time (with one thread, time spent waiting for a core does not count).
 // Pin to one core for steadier numbers: taskset -c 0 node bench/kernels.mjs wasm 1
 import { Backend } from "../dist/backend/backend.js";
-import { dwconvScratchFloats, gemmMinChunk, gemmPackBytes } from "../dist/backend/workspace.js";
+import { dwconvScratchFloats, gemmInt8PackBytes, gemmMinChunk, gemmPackBytes } from "../dist/backend/workspace.js";
+import { GEMM_WEIGHTS_F16 } from "../dist/backend/kernel-constants.generated.js";
+import { quantizeWeights } from "../dist/ops/quantize.js";
+import { narrow16 } from "../dist/tensor/narrow16.js";
 import "../dist/node/backend-env.js";
 
-const name = process.argv[2] ?? "wasm";
-const threads = Number(process.argv[3] ?? 1);
+const argv = process.argv.slice(2);
+const name = argv[0] && !argv[0].startsWith("--") ? argv[0] : "wasm";
+const threads = Number(argv[1] && !argv[1].startsWith("--") ? argv[1] : 1);
+const dtypes = argv.includes("--dtypes") ? argv[argv.indexOf("--dtypes") + 1].split(",") : null;
+const clock = argv.includes("--cpu")
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : () => performance.now();
 const runs = name === "js" ? 5 : 20;
 const backend = new Backend(name, threads);
 const heap = backend.heap;
@@ -19,9 +33,9 @@ const minMs = (fn) => {
   fn(); // warm-up: tier-up, first touch of the memory
   let best = Infinity;
   for (let r = 0; r < runs; r++) {
-    const t = performance.now();
+    const t = clock();
     fn();
-    best = Math.min(best, performance.now() - t);
+    best = Math.min(best, clock() - t);
   }
   return best;
 };
@@ -37,7 +51,12 @@ const GEMMS = [
   [3072, 768, 7 * 7, 1, 3],
   [768, 3072, 7 * 7, 2, 3],
 ];
-console.log(`${name}, ${threads} thread(s), min of ${runs} runs`);
+console.log(`${name}, ${threads} thread(s), min of ${runs} runs${argv.includes("--cpu") ? " (CPU time)" : ""}`);
+if (dtypes) {
+  compareDtypes();
+  backend.dispose();
+  process.exit(0);
+}
 let perImage = 0;
 for (const [M, K, HW, mode, blocks] of GEMMS) {
   const P = Math.ceil(HW / 8) * 8;
@@ -76,3 +95,46 @@ for (const [C, H, blocks] of [
 }
 console.log(`depthwise convs per image (x blocks): ${perImage.toFixed(1)} ms`);
 backend.dispose();
+
+/** The GEMMs with each dtype's weights, interleaved: every round runs each dtype once, per shape. */
+function compareDtypes() {
+  const totals = Object.fromEntries(dtypes.map((d) => [d, 0]));
+  for (const [M, K, HW, mode, blocks] of GEMMS) {
+    const P = Math.ceil(HW / 8) * 8;
+    const w = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i) / Math.sqrt(K));
+    const { values, scales } = quantizeWeights(w, M, K);
+    const bits = narrow16(w, "F16");
+    const packBytes = Math.max(gemmPackBytes(K), gemmInt8PackBytes(K));
+    const sizes = [M * K, (M * K) / 2, Math.ceil((M * K) / 4), M, K * P, M * P, M, M, (packBytes / 4) * threads];
+    const [wf, wh, wq, ws, x, out, bias, gamma, pack] = sizes.map((n) => heap.alloc(n));
+    heap.f32.set(w, wf >> 2);
+    new Uint16Array(heap.memory.buffer).set(bits, wh >> 1);
+    new Int8Array(heap.memory.buffer).set(values, wq);
+    heap.f32.set(scales, ws >> 2);
+    fill(x, K * P, (i) => Math.cos(i));
+    fill(gamma, M, () => 0.5);
+    const rest = [M, K, P, 1];
+    const tail = [pack, packBytes, HW];
+    const chunk = gemmMinChunk(1, M, threads);
+    const kernels = {
+      f32: () => backend.run("gemm", [out, wf, x, bias, gamma, ...rest, mode, ...tail], M, 4, chunk),
+      f16: () => backend.run("gemm16", [out, wh, x, bias, gamma, ...rest, mode | GEMM_WEIGHTS_F16, ...tail], M, 4, chunk), // prettier-ignore
+      int8: () => backend.run("gemmInt8", [out, wq, ws, x, bias, gamma, ...rest, mode, ...tail], M, 4, chunk),
+    };
+    const best = Object.fromEntries(dtypes.map((d) => [d, Infinity]));
+    for (const d of dtypes) kernels[d]();
+    for (let r = 0; r < runs; r++) {
+      for (const d of dtypes) {
+        const t = clock();
+        kernels[d]();
+        best[d] = Math.min(best[d], clock() - t);
+      }
+    }
+    for (const d of dtypes) totals[d] += best[d] * blocks;
+    const cells = dtypes.map((d) => `${d} ${best[d].toFixed(2)} ms`).join(", ");
+    console.log(`gemm M ${M} K ${K} pixels ${HW} mode ${mode}: ${cells}`);
+    for (const offset of [wf, wh, wq, ws, x, out, bias, gamma, pack]) heap.free(offset);
+  }
+  const cells = dtypes.map((d) => `${d} ${totals[d].toFixed(1)} ms (${(totals[d] / totals[dtypes[0]]).toFixed(2)}x)`);
+  console.log(`pointwise GEMMs per image (x blocks): ${cells.join(", ")}`);
+}

@@ -1,6 +1,11 @@
 // Writes a ConvNeXT (V1) classifier as an ONNX graph (opset 17) from our loaded weights, so onnxruntime
 // runs exactly the same model: NCHW convs, channels-last LayerNorm + MatMul blocks like HF's module (and
 // like torch.onnx's export of it), GELU as x * 0.5 * (1 + erf(x / sqrt 2)), which onnxruntime fuses.
+// A model loaded with int8 Linear weights (convnext convert --dtype int8) is written as onnxruntime's
+// quantize_dynamic writes a per-channel quantized MatMul: DynamicQuantizeLinear on the input (uint8, one
+// scale and zero point for the whole tensor), MatMulInteger with the same int8 weights (zero points 0), then
+// the int32 sums cast to float and scaled by input scale x weight scales, plus the bias; onnxruntime fuses
+// these into its DynamicQuantizeMatMul. The convs stay float, as in our int8 model.
 // A minimal protobuf writer for the few onnx.proto messages needed; field numbers from onnx.proto (proto2).
 
 import { writeFileSync } from "node:fs";
@@ -63,6 +68,7 @@ class Writer {
 }
 
 const FLOAT = 1;
+const INT8 = 3;
 const ATTR = { FLOAT: 1, INT: 2, INTS: 7 };
 
 function attribute(w, name, value) {
@@ -102,21 +108,22 @@ export function convnextToOnnx(model, imageSize) {
   const inits = [];
   let counter = 0;
   const fresh = (hint) => `${hint}_${counter++}`;
-  const node = (op, inputs, attrs = {}) => {
-    const out = fresh(op);
-    nodes.push({ op, inputs, outputs: [out], attrs });
-    return out;
+  const node = (op, inputs, attrs = {}, outputs = 1) => {
+    const outs = Array.from({ length: outputs }, () => fresh(op));
+    nodes.push({ op, inputs, outputs: outs, attrs });
+    return outputs === 1 ? outs[0] : outs;
   };
-  const init = (name, data, dims) => {
-    inits.push({ name, data: Float32Array.from(data), dims });
+  const init = (name, data, dims, type = FLOAT) => {
+    inits.push({ name, data: type === FLOAT ? Float32Array.from(data) : data, dims, type });
     return name;
   };
   const scalar = (v) => init(fresh("const"), [v], []);
-  const param = (name, p, dims = p.shape) => init(name, p.data, dims);
+  const param = (name, p, dims = p.shape) => init(name, p.float32(), dims);
   const transposed = (name, p) => {
     const [n, k] = p.shape;
     const t = new Float32Array(n * k);
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = p.data[i * k + j];
+    const v = p.float32();
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = v[i * k + j];
     return init(name, t, [k, n]);
   };
   const toNHWC = (x) => node("Transpose", [x], { perm: [0, 2, 3, 1] });
@@ -128,6 +135,20 @@ export function convnextToOnnx(model, imageSize) {
     });
   const conv = (x, m, name, attrs) =>
     node("Conv", [x, param(`${name}.weight`, m.weight), param(`${name}.bias`, m.bias)], attrs);
+  // x [..., in] . weight^T + bias, for an nn.Linear weight [out, in]: float, or int8 as quantize_dynamic does it
+  const linear = (x, name, weight, bias) => {
+    const s = weight.stored;
+    if (s?.dtype !== "I8") return node("Add", [node("MatMul", [x, transposed(`${name}.w`, weight)]), param(`${name}.b`, bias)]); // prettier-ignore
+    const [n, k] = weight.shape;
+    const t = new Int8Array(n * k); // [in, out]
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = s.values[i * k + j];
+    const w = init(`${name}.w_quantized`, t, [k, n], INT8);
+    const wZero = init(`${name}.w_zero_point`, new Int8Array(n), [n], INT8);
+    const [xq, xScale, xZero] = node("DynamicQuantizeLinear", [x], {}, 3);
+    const acc = node("MatMulInteger", [xq, w, xZero, wZero]);
+    const scale = node("Mul", [xScale, init(`${name}.w_scale`, s.scales, [n])]);
+    return node("Add", [node("Mul", [node("Cast", [acc], { to: FLOAT }), scale]), param(`${name}.b`, bias)]);
+  };
   const gelu = (x) => {
     const erf = node("Erf", [node("Div", [x, scalar(Math.SQRT2)])]);
     return node("Mul", [node("Mul", [x, node("Add", [erf, scalar(1)])]), scalar(0.5)]);
@@ -155,30 +176,18 @@ export function convnextToOnnx(model, imageSize) {
       const p = b.dwconv.padding;
       const dw = conv(x, b.dwconv, `${name}.dw`, { kernel_shape: [k, k], pads: [p, p, p, p], group: b.dim });
       let h = ln(toNHWC(dw), b.layernorm, `${name}.ln`, 3);
-      h = node("Add", [
-        node("MatMul", [h, transposed(`${name}.w1`, b.pwconv1.weight)]),
-        param(`${name}.b1`, b.pwconv1.bias),
-      ]);
-      h = gelu(h);
-      h = node("Add", [
-        node("MatMul", [h, transposed(`${name}.w2`, b.pwconv2.weight)]),
-        param(`${name}.b2`, b.pwconv2.bias),
-      ]);
+      h = gelu(linear(h, `${name}.pw1`, b.pwconv1.weight, b.pwconv1.bias));
+      h = linear(h, `${name}.pw2`, b.pwconv2.weight, b.pwconv2.bias);
       if (b.layer_scale_parameter) h = node("Mul", [h, param(`${name}.gamma`, b.layer_scale_parameter)]);
       x = node("Add", [x, toNCHW(h)]);
     });
   });
   let pooled = node("ReduceMean", [x], { axes: [2, 3], keepdims: 0 });
   pooled = ln(pooled, base.layernorm, "pooler.ln", 1);
-  const logits = node(
-    "Gemm",
-    [pooled, param("classifier.weight", model.classifier.weight), param("classifier.bias", model.classifier.bias)],
-    {
-      transB: 1,
-    },
-  );
+  const classifier = model.classifier;
+  if (classifier.weight.stored?.dtype === "I8") linear(pooled, "classifier", classifier.weight, classifier.bias);
+  else node("Gemm", [pooled, param("classifier.weight", classifier.weight), param("classifier.bias", classifier.bias)], { transB: 1 }); // prettier-ignore
   nodes[nodes.length - 1].outputs = ["logits"];
-  void logits;
 
   const w = new Writer();
   w.int(1, 8); // ir_version
@@ -200,7 +209,7 @@ export function convnextToOnnx(model, imageSize) {
     for (const t of inits) {
       g.message(5, (m) => {
         for (const d of t.dims) m.int(1, d);
-        m.int(2, FLOAT);
+        m.int(2, t.type);
         m.string(8, t.name);
         m.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
       });

@@ -1,17 +1,12 @@
 // One measurement of this engine (run in its own process so peak RSS and threads belong to it alone):
-//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS   -> one JSON line on stdout
+//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS [DTYPE]   -> one JSON line on stdout
+// The weights are used in the dtype DIR holds them in (fromPretrained's dtype "auto"); DTYPE labels the row.
 import { readFileSync } from "node:fs";
-import {
-  configureBackend,
-  ConvNextForImageClassification,
-  getBackend,
-  Tensor,
-  wasmRelaxedSimd,
-} from "../dist/index.js";
+import { configureBackend, ConvNextForImageClassification, Tensor, wasmRelaxedSimd } from "../dist/index.js";
 import { flopsPerImage } from "./flops.mjs";
 import { benchInput, summarize } from "./timing.mjs";
 
-const [dir, backend, threadsText, batchText, runsText] = process.argv.slice(2);
+const [dir, backend, threadsText, batchText, runsText, dtype = "f32"] = process.argv.slice(2);
 const threads = Number(threadsText);
 const batch = Number(batchText);
 const runs = Number(runsText);
@@ -20,7 +15,7 @@ const config = JSON.parse(readFileSync(`${dir}/config.json`, "utf8"));
 const size = config.image_size ?? 224;
 
 const t0 = performance.now();
-const model = await ConvNextForImageClassification.fromPretrained(dir);
+const model = await ConvNextForImageClassification.fromPretrained(dir, { dtype: "auto" });
 const loadMs = performance.now() - t0;
 const x = new Tensor(benchInput(batch, size), [batch, 3, size, size]);
 
@@ -33,18 +28,20 @@ for (let r = 0; r < runs; r++) {
   model.forward(x);
   times.push((performance.now() - t) / batch);
 }
-// one more pass with per-op timers (kept out of the timed runs)
-const b = getBackend();
-let breakdown = {};
-if (b) {
-  b.profile = new Map();
+// one more pass with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one,
+// grouped by op label
+const plan = model.plan(x.shape);
+const program = model.program(model.executorFor(plan), plan);
+const perOp = new Map();
+program.setInput(x);
+for (const call of program.calls) {
   const t = performance.now();
-  model.forward(x);
-  const total = performance.now() - t;
-  b.profile.set("head", total - [...b.profile.values()].reduce((a, v) => a + v, 0));
-  breakdown = Object.fromEntries([...b.profile].map(([k, v]) => [k, v / batch]));
-  b.profile = null;
+  call.run({ random: Math.random });
+  const op = call.op === "residual copy" ? "pwconv2+scale+residual" : call.op;
+  perOp.set(op, (perOp.get(op) ?? 0) + performance.now() - t);
 }
+program.outputs();
+const breakdown = Object.fromEntries([...perOp].map(([k, v]) => [k, v / batch]));
 const { total: flops, ops } = flopsPerImage(config, size);
 const s = summarize(times);
 console.log(
@@ -52,6 +49,7 @@ console.log(
     system: "convnext (this package)",
     // the relaxed-SIMD build runs where the engine validates it (Node 20: --experimental-wasm-relaxed-simd)
     backend: backend === "wasm" && wasmRelaxedSimd() ? "wasm-relaxed" : backend,
+    dtype,
     threads,
     batch,
     ms_per_image_median: s.median,

@@ -1,9 +1,10 @@
 // One measurement of a peer engine on the same weights (as ONNX) and the same input, in its own process:
-//   node bench/peer.mjs onnxruntime-node|onnxruntime-web MODEL.onnx THREADS BATCH RUNS SIZE [CHECK.json]
+//   node bench/peer.mjs onnxruntime-node|onnxruntime-web MODEL.onnx THREADS BATCH RUNS SIZE [DTYPE]
+// (DTYPE labels the row: f32, or int8 for a graph quantized as quantize_dynamic does, bench/onnx-export.mjs)
 import { readFileSync } from "node:fs";
 import { benchInput, summarize } from "./timing.mjs";
 
-const [peer, file, threadsText, batchText, runsText, sizeText] = process.argv.slice(2);
+const [peer, file, threadsText, batchText, runsText, sizeText, dtype = "f32"] = process.argv.slice(2);
 const threads = Number(threadsText);
 const batch = Number(batchText);
 const runs = Number(runsText);
@@ -42,6 +43,7 @@ console.log(
   JSON.stringify({
     system: `${peer} ${version}`,
     backend: peer === "onnxruntime-node" ? "native cpu" : "wasm simd",
+    dtype,
     threads,
     batch,
     ms_per_image_median: s.median,

@@ -2,16 +2,23 @@
 // same weights and input) on generated weights; each configuration runs in its own process.
 //   --model tiny|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; atto = ConvNeXT V2 atto)
 //   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --rounds 1  --peers  --json  --js-batches 1
+//   --dtype int8|f16|bf16[,...]  rows for the same weights in those dtypes besides float32 (our wasm backends;
+//       with --peers, onnxruntime-web and -node on the int8 graph quantize_dynamic would write)
 //   (--backends wasm-relaxed: wasm with Node 20's --experimental-wasm-relaxed-simd, i.e. fused multiply-add)
+//   --train: a training step instead (bench/train.mjs)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, modelDir, onnxFile } from "./setup.mjs";
+import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
 import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
+if (flag("train")) {
+  await import("./train.mjs"); // the training step benchmark (bench/train.mjs)
+  process.exit(0);
+}
 const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
 const batches = list("batches", "1,8").map(Number);
@@ -19,6 +26,7 @@ const threadCounts = list("threads", "1,2").map(Number);
 const backends = list("backends", "wasm,js");
 const jsBatches = list("js-batches", "1").map(Number);
 const json = flag("json");
+const dtypes = ["f32", ...list("dtype", "").filter((d) => d !== "f32")];
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 
 const dir = modelDir(configFile, name);
@@ -52,25 +60,32 @@ if (peers.length && config.model_type === "convnextv2") {
   log("  --peers: the ONNX export covers ConvNeXT V1 only; skipping peers for this model");
   peers.length = 0;
 }
-const onnx = peers.length ? onnxFile(dir, size) : null;
-const oursJob = (backend, threads, batch) => () => {
-  // wasm-relaxed: the wasm backend with relaxed SIMD (fused multiply-add) switched on in Node 20
-  const relaxed = backend === "wasm-relaxed";
-  const nodeFlags = relaxed ? ["--experimental-wasm-relaxed-simd"] : [];
-  const r = child("ours.mjs", [dir, relaxed ? "wasm" : backend, threads, batch, runs], nodeFlags);
-  if (relaxed && r.backend !== "wasm-relaxed") throw new Error("this Node has no relaxed SIMD");
-  return r;
-};
-const peerJob = (name, threads, batch) => () => {
-  const r = child("peer.mjs", [name, onnx, threads, batch, runs, size]);
+if (peers.length) ensurePeers();
+const dirs = Object.fromEntries(dtypes.map((d) => [d, dtypeDir(dir, d)]));
+const PEER_DTYPES = ["f32", "int8"]; // onnxruntime's CPU and wasm kernels for float32 and int8 graphs
+const onnx = Object.fromEntries(peers.length ? dtypes.filter((d) => PEER_DTYPES.includes(d)).map((d) => [d, onnxFile(dirs[d], size)]) : []); // prettier-ignore
+const oursJob =
+  (backend, threads, batch, dtype = "f32") =>
+  () => {
+    // wasm-relaxed: the wasm backend with relaxed SIMD (fused multiply-add) switched on in Node 20
+    const relaxed = backend === "wasm-relaxed";
+    const nodeFlags = relaxed ? ["--experimental-wasm-relaxed-simd"] : [];
+    const r = child("ours.mjs", [dirs[dtype], relaxed ? "wasm" : backend, threads, batch, runs, dtype], nodeFlags);
+    if (relaxed && r.backend !== "wasm-relaxed") throw new Error("this Node has no relaxed SIMD");
+    return r;
+  };
+const peerJob = (name, threads, batch, dtype) => () => {
+  const r = child("peer.mjs", [name, onnx[dtype], threads, batch, runs, size, dtype]);
   r.gflops = flopsPerImage(config, size).total / 1e6 / r.ms_per_image_median;
   return r;
 };
 const jobs = [];
 for (const threads of threadCounts) {
   for (const batch of batches) {
-    for (const backend of backends.filter((b) => b !== "js")) jobs.push(oursJob(backend, threads, batch));
-    for (const name of peers) jobs.push(peerJob(name, threads, batch));
+    for (const dtype of dtypes) {
+      for (const backend of backends.filter((b) => b !== "js")) jobs.push(oursJob(backend, threads, batch, dtype));
+      if (onnx[dtype]) for (const name of peers) jobs.push(peerJob(name, threads, batch, dtype));
+    }
   }
   if (backends.includes("js")) for (const batch of jsBatches) jobs.push(oursJob("js", threads, batch));
 }
@@ -80,7 +95,7 @@ for (let round = 0; round < rounds; round++) {
   jobs.forEach((job, i) => {
     const r = job();
     byJob[i].push(r);
-    log(`  ${r.system} ${r.backend} ${r.threads}t b${r.batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
+    log(`  ${r.system} ${r.backend} ${r.dtype} ${r.threads}t b${r.batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
   });
 }
 const results = byJob.map((rs) => {
@@ -98,11 +113,15 @@ function round(o) {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, +v.toFixed(2)]));
 }
 
-// same input, same weights: the peers' logits must agree with ours
-const ours = results.find((r) => r.logits_head);
-for (const r of results.filter((x) => x.logits_head)) {
-  const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
-  if (d > 1e-3) log(`  WARNING: ${r.system} logits differ from ${ours.system} by ${d}`);
+// same input, same weights: the peers' logits must agree with ours (int8: within the two activation
+// quantizations' difference, per pixel here and per tensor in onnxruntime's graph: ~1-2% of the logits)
+for (const dtype of dtypes) {
+  const ours = results.find((r) => r.logits_head && r.dtype === dtype);
+  const scale = Math.max(...ours.logits_head.map(Math.abs));
+  for (const r of results.filter((x) => x.logits_head && x.dtype === dtype)) {
+    const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
+    if (dtype === "int8" ? d > 0.05 * scale : d > 1e-3) log(`  WARNING: ${r.system} ${dtype} logits differ from ${ours.system}'s by ${d}`); // prettier-ignore
+  }
 }
 
 if (json) {
@@ -132,31 +151,43 @@ if (json) {
       const cells = ops.map(
         (o) => `${r.breakdown_ms_per_image[o] ?? "-"}${r.op_gflops?.[o] ? ` (${r.op_gflops[o]})` : ""}`,
       );
-      console.log(`| ${r.backend} ${r.threads}t b${r.batch} | ${cells.join(" | ")} |`);
+      console.log(`| ${r.backend} ${r.dtype} ${r.threads}t b${r.batch} | ${cells.join(" | ")} |`);
+    }
+  }
+  // our wasm row at the same threads, batch and dtype (the relaxed-SIMD build where the engine picked it)
+  const oursLike = (p, dtype = p.dtype) => {
+    const same = (r) => r.breakdown_ms_per_image && r.threads === p.threads && r.batch === p.batch && r.dtype === dtype;
+    return (
+      rows.find((r) => same(r) && r.backend === "wasm") ?? rows.find((r) => same(r) && r.backend === "wasm-relaxed")
+    );
+  };
+  const dtypeRows = rows.filter((r) => r.breakdown_ms_per_image && r.dtype !== "f32" && r.backend !== "js");
+  if (dtypeRows.length) {
+    console.log("\nOur time per dtype / our float32 time (same backend, threads, batch; < 1 means faster):\n");
+    for (const r of dtypeRows) {
+      const f = rows.find((o) => o.breakdown_ms_per_image && o.dtype === "f32" && o.backend === r.backend && o.threads === r.threads && o.batch === r.batch); // prettier-ignore
+      if (f) console.log(`- ${r.dtype}, ${r.backend}, ${r.threads} thread(s), batch ${r.batch}: ${(r.ms_per_image_median / f.ms_per_image_median).toFixed(2)}x (peak RSS ${r.peak_rss_mb} vs ${f.peak_rss_mb} MB: ${(r.peak_rss_mb / f.peak_rss_mb).toFixed(2)}x)`); // prettier-ignore
     }
   }
   const peerRows = rows.filter((r) => !r.breakdown_ms_per_image);
   if (peerRows.length) {
-    console.log("\nRatios (peer ms/img median / ours, wasm kernels; > 1 means we are faster):\n");
+    console.log("\nRatios (peer ms/img median / ours in the same dtype, wasm kernels; > 1 means we are faster):\n");
     for (const p of peerRows) {
-      // our wasm row (the relaxed-SIMD build where the engine picked it, e.g. Node 22+)
-      const same = (r) => r.breakdown_ms_per_image && r.threads === p.threads && r.batch === p.batch;
-      const o =
-        rows.find((r) => same(r) && r.backend === "wasm") ?? rows.find((r) => same(r) && r.backend === "wasm-relaxed");
+      const o = oursLike(p);
       if (!o) continue;
       const perRound =
         rounds > 1
           ? ` (rounds: ${p.rounds_ms_per_image_median.map((v, i) => (v / o.rounds_ms_per_image_median[i]).toFixed(2)).join(", ")})`
           : "";
       console.log(
-        `- ${p.system}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x${perRound}`,
+        `- ${p.system} ${p.dtype}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x${perRound}`,
       );
     }
   }
   if (rounds > 1) {
     console.log("\nMedian ms/img of each round:\n");
     for (const r of rows)
-      console.log(`- ${r.system} ${r.backend} ${r.threads}t b${r.batch}: ${r.rounds_ms_per_image_median.join(" / ")}`);
+      console.log(`- ${r.system} ${r.backend} ${r.dtype} ${r.threads}t b${r.batch}: ${r.rounds_ms_per_image_median.join(" / ")}`); // prettier-ignore
   }
 }
 process.exit(0);

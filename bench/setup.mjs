@@ -1,8 +1,10 @@
 // Setting up either benchmark (run.mjs in Node, browser.mjs in Chromium): their command-line options, the
 // model a --model argument names, its directory of generated weights (tools/make_weights.mjs, written once
-// into bench/out/NAME, git-ignored) and the same weights as ONNX for the peers.
+// into bench/out/NAME, git-ignored), the same weights in another dtype (bench/out/NAME-DTYPE, written by
+// `convnext convert --dtype`), the same weights as ONNX for the peers, and the peers themselves
+// (onnxruntime-node and -web: not dependencies of the project, installed the first time --peers asks).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -45,11 +47,51 @@ export function modelDir(configFile, name) {
   return dir;
 }
 
-/** DIR/model.onnx: the model in DIR exported by bench/onnx-export.mjs (built once). */
+/** The onnxruntime versions the peers are measured at (README and RESULTS quote them). */
+export const PEERS = { "onnxruntime-node": "1.30.0", "onnxruntime-web": "1.30.0" };
+
+/**
+ * Installs the peers into node_modules unless they are there (npm install --no-save: package.json and the
+ * lockfile stay as they are, and the next `npm ci` removes them). onnxruntime-node would also download CUDA
+ * binaries at install time; its CPU binaries ship in the package, so that step is skipped.
+ */
+export function ensurePeers() {
+  const missing = Object.entries(PEERS).filter(([name, version]) => {
+    try {
+      return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version !== version;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  const specs = missing.map(([name, version]) => `${name}@${version}`);
+  console.error(`--peers: installing ${specs.join(", ")} (npm install --no-save)`);
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", ...specs], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" },
+  });
+}
+
+/** DIR/model.onnx: the model in DIR exported by bench/onnx-export.mjs (again when DIR's weights changed). */
 export function onnxFile(dir, size) {
   const onnx = join(dir, "model.onnx");
-  if (!existsSync(onnx)) {
+  if (!existsSync(onnx) || statSync(onnx).mtimeMs < statSync(join(dir, "model.safetensors")).mtimeMs) {
     execFileSync(process.execPath, [join(here, "export-onnx.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
   }
   return onnx;
+}
+
+/** DIR-DTYPE: the model in DIR converted by `convnext convert --dtype DTYPE` (again when DIR's weights changed). */
+export function dtypeDir(dir, dtype) {
+  if (dtype === "f32") return dir;
+  const out = `${dir}-${dtype}`;
+  const source = join(dir, "model.safetensors");
+  const target = join(out, "model.safetensors");
+  if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
+    const cli = join(root, "dist/cli/main.js");
+    const argv = [cli, "convert", "--model", dir, "--output", out, "--dtype", dtype, "--overwrite"];
+    execFileSync(process.execPath, argv, { stdio: "inherit" });
+  }
+  return out;
 }

@@ -40,6 +40,7 @@ export function resultRow(r) {
   return {
     system: r.system,
     backend: r.backend,
+    dtype: r.dtype ?? "f32",
     threads: r.threads,
     batch: r.batch,
     ms_per_image_median: +r.ms_per_image_median.toFixed(2),
@@ -54,6 +55,7 @@ export function resultRow(r) {
 const COLUMNS = [
   ["system", "system"],
   ["backend", "backend"],
+  ["dtype", "dtype"],
   ["threads", "threads"],
   ["batch", "batch"],
   ["ms/img median", "ms_per_image_median"],

@@ -1,6 +1,8 @@
 // The dependency-free core: tensors, kernels, the model tree and its executors, checkpoint formats and
-// loading, image preprocessing. No Node API, so it runs in browsers and bundlers; pass model files as a
-// ModelFiles object (or, in Node, import "convnext" for paths and hub ids).
+// loading (hub ids fetched and kept in the Cache API, model URLs, files at hand), image preprocessing, the
+// pipelines (classification, embeddings) and their Worker API. No Node API, so it runs in browsers, workers,
+// Deno, Bun and bundlers; images come as bytes, Blobs, URLs or pixels (in Node, import "convnext" for paths
+// and the Hugging Face cache).
 export * from "./tensor/tensor.js";
 export * from "./tensor/dtype.js";
 export * from "./ops/index.js";
@@ -8,6 +10,7 @@ export {
   basePrefix,
   block,
   classificationLoss,
+  classificationLossGradient,
   ConfigError,
   Conv2d,
   ConvNextEmbeddings,
@@ -24,14 +27,19 @@ export {
   inferProblemType,
   LayerNorm,
   Linear,
+  makeNorm,
   Module,
   ModuleDict,
   ModuleList,
   Parameter,
   parseConvNextConfig,
   PlanBuilder,
+  planMacs,
+  stepGroup,
+  totalMacs,
   referenceExecutor,
   runProgram,
+  ScaleNorm,
   stepParameters,
   type BackboneOutput,
   type ConvNextBlock,
@@ -40,9 +48,14 @@ export {
   type Executor,
   type ExecutorChoice,
   type ForwardOptions,
+  type HalfValues,
   type ImageClassifierOutput,
+  type Int8Values,
   type Labels,
   type ModelType,
+  type Norm,
+  type NormLayer,
+  type ParameterDType,
   type Plan,
   type PlanStep,
   type PlanValue,
@@ -50,6 +63,8 @@ export {
   type Program,
   type ProgramCall,
   type RunOptions,
+  type StemType,
+  type TimmOptions,
   type Weights,
 } from "./model/index.js";
 export * from "./io/safetensors.js";
@@ -57,3 +72,5 @@ export { serializeNpy, type NpyArray } from "./io/npy.js";
 export * from "./preprocess/index.js";
 export * from "./pretrained/index.js";
 export * from "./backend/index.js";
+export * from "./pipelines/index.js";
+export * from "./web/index.js";

@@ -1,4 +1,4 @@
-// Driving a browser from test/browser.test.ts and bench/browser.mjs: where Chromium is, and a static file
+// Driving a browser from test/browser/browser.test.ts and bench/browser.mjs: where Chromium is, and a static file
 // server that serves some directories of the repository on 127.0.0.1, under /isolated/ with the headers that make a page cross-origin
 // isolated (COOP + COEP: SharedArrayBuffer, so threads) and under /plain/ without them. `/isolated/` and
 // `/plain/` themselves are an empty HTML page.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes test/fixtures/erf-reference.json: erf, erfc and exact GELU from Python's libm (float64),
-the independent reference for src/ops/erf.ts and the GELU activation. Run: python3 scripts/erf_reference.py"""
+the independent reference for src/ops/erf.ts and the GELU activation. Run: python3 tools/erf_reference.py"""
 import json, math, random
 
 random.seed(0)
@@ -12,4 +12,4 @@ for x in points:
     gelu = 0.5 * x * math.erfc(-x / math.sqrt(2))
     rows.append({"x": x, "erf": math.erf(x), "erfc": math.erfc(x), "gelu": gelu})
 with open("test/fixtures/erf-reference.json", "w") as f:
-    json.dump({"producer": "scripts/erf_reference.py (Python math.erf/erfc, float64)", "rows": rows}, f)
+    json.dump({"producer": "tools/erf_reference.py (Python math.erf/erfc, float64)", "rows": rows}, f)

@@ -3,7 +3,7 @@
 
 Run with Debian 12's Pillow 9.4 / libjpeg-turbo 2.1.5 (the reference of the JPEG decoder):
     apt-get install -y python3-pil python3-numpy
-    /usr/bin/python3 scripts/pil_decode_hashes.py
+    /usr/bin/python3 tools/pil_decode_hashes.py
 
 For each file: {mode, shape, sha256} of np.array(Image.open(f)) after load(), or {error} when Pillow refuses it.
 "truncated" holds the same for the first half of a few files, decoded with ImageFile.LOAD_TRUNCATED_IMAGES.
@@ -67,7 +67,7 @@ def main():
         truncated[rel] = decode(data[: len(data) // 2], allow_truncated=True)
     result = {
         "what": "np.array(Image.open(f)) after load() for every JPEG under images/ (by extension or FF D8 FF magic)",
-        "producer": "scripts/pil_decode_hashes.py",
+        "producer": "tools/pil_decode_hashes.py",
         "pillow": PIL.__version__,
         "numpy": np.__version__,
         "files": dict(sorted(files.items())),

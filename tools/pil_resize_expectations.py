@@ -2,7 +2,7 @@
 """Pillow 9.4 resize expectations for src/preprocess/resize.ts.
 
 Run with Debian 12's Pillow (apt-get install python3-pil python3-numpy), from the repository root:
-    /usr/bin/python3 scripts/pil_resize_expectations.py
+    /usr/bin/python3 tools/pil_resize_expectations.py
 It writes test/fixtures/resize/pillow-resize.json and test/fixtures/resize/tiny-3x5-correct.json.
 
 Inputs are generated deterministically (xorshift32 noise and a 2x2 checkerboard whose hard edges make
@@ -127,7 +127,7 @@ def tiny_correct(out):
     json.dump(
         {
             "what": "correct resize + centre crop of tiny_3x5.png (HF misreads it as channels-first)",
-            "producer": "scripts/pil_resize_expectations.py",
+            "producer": "tools/pil_resize_expectations.py",
             "pillow": PIL.__version__,
             "resized_before_crop_hw": [36, 60],
             "crop_top_left": [2, 14],
@@ -144,7 +144,7 @@ def write_cases(cases, out):
     json.dump(
         {
             "what": "sha256 of Pillow's resize of deterministic uint8 images (HxWxC bytes, C-contiguous)",
-            "producer": "scripts/pil_resize_expectations.py",
+            "producer": "tools/pil_resize_expectations.py",
             "pillow": PIL.__version__,
             "numpy": np.__version__,
             "inputs": "noise: xorshift32(seed) low bytes; checker: ((x>>1 ^ y>>1) + c) & 1 ? 255 : 0",

@@ -2,7 +2,7 @@
 // Shrinks test/fixtures/preprocess-photos/*/expected.safetensors (copied from shared/fixtures) to the tensors
 // the tests read: `pixel_values/*` and `lut/*`, bytes unchanged. The dropped `resized/*` and `batch/*` arrays
 // are checked through their sha256 in index.json, which stays as shipped. Run after `npm run build`:
-//   node scripts/slim-photo-fixtures.mjs [SHARED_FIXTURES_DIR]   (default ../shared/fixtures)
+//   node tools/slim-photo-fixtures.mjs [SHARED_FIXTURES_DIR]   (default ../shared/fixtures)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSafetensors, rawToTensor, serializeSafetensors } from "../dist/core.js";

@@ -13,6 +13,7 @@ import {
   wasmKernelModule,
   wasmRelaxedSimd,
   wasmSimdSupported,
+  weightKernelsLoaded,
   type WasmKernel,
 } from "./wasm/wasm-kernels.js";
 
@@ -37,8 +38,10 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 export class Backend {
   readonly heap: Heap;
   readonly threads: number;
-  private readonly local: (name: KernelName, args: readonly number[], start: number, end: number, tid: number) => void;
+  private local!: (name: KernelName, args: readonly number[], start: number, end: number, tid: number) => void;
   private pool: ThreadPool | null = null;
+  // kernels the instantiated wasm module lacks: the 16-bit and int8 GEMMs until the full set is loaded
+  private missing = new Set<KernelName>();
 
   constructor(
     readonly name: "js" | "wasm",
@@ -49,13 +52,9 @@ export class Backend {
       throw new Error("wasm backend: this platform lacks WebAssembly SIMD128 or shared memory; use the js backend");
     }
     this.heap = new Heap(shared);
-    const factory = threadPoolFactory();
-    const wanted = threadsSupported() && factory ? Math.max(1, Math.floor(threads)) : 1;
+    const wanted = threadsSupported() && threadPoolFactory() ? Math.max(1, Math.floor(threads)) : 1;
     if (name === "wasm") {
-      const exports = instantiateWasmKernels(this.heap.memory);
-      exports.initConstants(); // the SIMD constant table at bytes 256..496, below the heap's first block
-      const table = KERNEL_NAMES.map((k) => exports[k] as WasmKernel);
-      this.local = (kernel, args, start, end, tid) => table[KERNEL_NAMES.indexOf(kernel)](...args, start, end, tid);
+      this.instantiate();
     } else {
       const heap = this.heap;
       const mem: JsMemory = { f32: heap.f32, f64: heap.f64, k: KERNEL_CONSTANTS };
@@ -65,22 +64,53 @@ export class Backend {
         (JS_KERNELS[kernel] as (...a: unknown[]) => void)(mem, ...smallInts(args), start, end, tid);
       };
     }
-    if (wanted > 1 && factory) {
-      try {
-        this.pool = factory({
-          kind: name,
-          memory: this.heap.memory,
-          kernelNames: KERNEL_NAMES,
-          workers: wanted - 1,
-          ...(name === "wasm"
-            ? { wasmModule: wasmKernelModule() }
-            : { jsSource: jsKernelSource(), constants: KERNEL_CONSTANTS }),
-        });
-      } catch {
-        // workers cannot be started here (e.g. a Content-Security-Policy without worker-src blob:): one thread
-      }
-    }
+    if (wanted > 1) this.startPool(wanted - 1);
     this.threads = this.pool ? wanted : 1;
+  }
+
+  /** The wasm kernels (the full set when loaded, else the core ones) instantiated on this backend's memory. */
+  private instantiate(): void {
+    const exports = instantiateWasmKernels(this.heap.memory);
+    exports.initConstants(); // the SIMD constant table at bytes 256..656, below the heap's first block
+    const table = KERNEL_NAMES.map((k) => exports[k] as WasmKernel | undefined);
+    this.missing = new Set(KERNEL_NAMES.filter((_, i) => !table[i]));
+    this.local = (kernel, args, start, end, tid) => table[KERNEL_NAMES.indexOf(kernel)]!(...args, start, end, tid);
+  }
+
+  private startPool(workers: number): void {
+    const factory = threadPoolFactory();
+    if (!factory) return;
+    try {
+      this.pool = factory({
+        kind: this.name,
+        memory: this.heap.memory,
+        kernelNames: KERNEL_NAMES,
+        workers,
+        ...(this.name === "wasm"
+          ? { wasmModule: wasmKernelModule() }
+          : { jsSource: jsKernelSource(), constants: KERNEL_CONSTANTS }),
+      });
+    } catch {
+      // workers cannot be started here (e.g. a Content-Security-Policy without worker-src blob:): one thread
+    }
+  }
+
+  /**
+   * A kernel the core wasm module lacks (a GEMM on 16-bit or int8 weights): the full set, once loaded, is
+   * instantiated on the same memory in place of the core one, and the worker threads restart with it.
+   */
+  private switchToFullKernels(kernel: KernelName): void {
+    if (!weightKernelsLoaded()) {
+      throw new Error(
+        `wasm backend: ${kernel} (weights held in 16 bits or int8) is among the kernels loaded on demand; ` +
+          "await loadWeightKernels() before running the model (fromPretrained does it for a model that needs them)",
+      );
+    }
+    this.instantiate();
+    const workers = this.pool?.workers ?? 0;
+    this.pool?.dispose();
+    this.pool = null;
+    if (workers > 0) this.startPool(workers);
   }
 
   /** The kernel build: "js", "wasm", or "wasm-relaxed" (the relaxed-SIMD build, with fused multiply-add). */
@@ -94,6 +124,7 @@ export class Backend {
    */
   run(kernel: KernelName, args: readonly number[], total: number, grain: number, minChunk = grain): void {
     if (total <= 0) return;
+    if (this.missing.has(kernel)) this.switchToFullKernels(kernel);
     const pool = this.pool;
     if (!pool || total <= grain) {
       this.local(kernel, args, 0, total, 0);

@@ -24,8 +24,8 @@ const INDEX_BITS = 20;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
 const LOCKED = INDEX_MASK; // no chunk may be taken while arguments are being written
 const MAX_ARGS = 32;
-// Spin this long before sleeping: waking an idle core costs 0.1-0.5 ms on the 2-core VM we measured,
-// more than a LayerNorm takes, while kernel calls follow each other within microseconds.
+// Spin this long before sleeping: waking an idle core costs more than a LayerNorm takes, while kernel calls
+// follow each other within microseconds (bench/RESULTS.md, "Why the kernels look as they do").
 const SPIN_MS = 2;
 
 /** What each worker receives: the kernels, the memory, the control block and its thread index - 1. */
@@ -40,7 +40,7 @@ export interface WorkerData {
  * Kernel arguments as the pure-TS kernels must receive them: integers as small integers. V8 may hand back
  * an integral offset as a double (from optimized code), and an argument list holding doubles is spread as
  * boxed doubles: the kernels then deoptimize ("not a Smi") and are recompiled with float64 index
- * arithmetic (the depthwise conv ran 36 -> 48 ms per pass at 2 threads). Array.from, not a literal that
+ * arithmetic, a third slower (bench/RESULTS.md). Array.from, not a literal that
  * is pushed to: a literal's allocation site remembers that one call (LayerNorm's eps) held a double, and
  * every later list starts as doubles. Used by the calling thread (backend.ts) and the workers.
  */
@@ -53,7 +53,7 @@ export function smallInts(args: ArrayLike<number>): number[] {
  * calls it (plain script, no imports, so it runs as a Node eval'd worker and as a Web Worker alike).
  */
 export const WORKER_SOURCE = `
-${smallInts.toString()}
+const smallInts = ${smallInts.toString()}; // bound to this name: a minifier may have renamed the function
 function runWorker({ spec, control, argsBuffer, index }) {
 const ctrl = new Int32Array(control);
 const args = new Float64Array(argsBuffer);

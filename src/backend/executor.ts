@@ -4,22 +4,28 @@
 // vectors per image (pooled, pooler_output, logits) are stored as [C, planeStride(N)], channels as planes and
 // images as pixels, so the final LayerNorm and the head reuse the same kernels. A pass copies pixel_values
 // in and the outputs out, once each. Buffers are sized once per plan: a value takes the buffer of one that
-// is no longer needed, a block runs in place when its input dies with it.
+// is no longer needed, a block runs in place when its input dies with it. GEMM weights are read in their
+// stored format: float32 and 16-bit ones by the float32 GEMM (which widens 16-bit panels), int8 ones by the
+// int8 GEMM; the other parameters (norms, biases, depthwise filters) as float32 copies.
 
 import type { Executor, Program, ProgramCall, Weights } from "../model/executor.js";
+import { stepGroup } from "../model/flops.js";
 import type { Parameter } from "../model/module.js";
 import type { BlockStep, Plan, PlanStep, PlanValue } from "../model/plan.js";
 import { linear } from "../ops/linear.js";
 import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import { referenceExecutor } from "../model/reference-executor.js";
 import { getBackend, type Backend, type KernelName } from "./backend.js";
+import type { Heap } from "./heap.js";
 import {
   GEMM_MODE_BIAS,
   GEMM_MODE_GELU,
   GEMM_MODE_RESIDUAL,
   GEMM_MODE_SCALE_RESIDUAL,
+  GEMM_WEIGHTS_BF16,
+  GEMM_WEIGHTS_F16,
 } from "./kernel-constants.generated.js";
-import { dwconvScratchFloats, gemmMinChunk, gemmPackBytes, grnScales, planeStride, scratchBytes } from "./workspace.js"; // prettier-ignore
+import { dwconvScratchFloats, gemmInt8PackBytes, gemmMinChunk, gemmPackBytes, grnScales, planeStride, scratchBytes } from "./workspace.js"; // prettier-ignore
 
 const FUSED_ACTIVATIONS = ["gelu", "gelu_python"]; // the exact erf GELU of the GEMM epilogue
 
@@ -43,10 +49,12 @@ export class FastExecutor implements Executor {
 
   unsupported(plan: Plan): string | null {
     for (const step of plan.steps) {
-      if (step.kind === "conv2d" && (step.kernel !== step.stride || step.padding !== 0)) {
-        return `${step.module}: the fast kernels run patchify convs only (kernel = stride, no padding)`;
+      if (step.kind === "rmsnorm" || step.kind === "simplenorm") return `${step.module}: timm's ${step.kind}`;
+      if (step.kind === "activation" && !FUSED_ACTIVATIONS.includes(step.activation)) {
+        return `${step.module}: activation ${step.activation}`;
       }
       if (step.kind === "block") {
+        if (step.layernorm.type !== "layernorm") return `${step.module}: timm's ${step.layernorm.type}`;
         if (!FUSED_ACTIVATIONS.includes(step.activation)) return `${step.module}: activation ${step.activation}`;
         if (step.dwconv.kernel !== 2 * step.dwconv.padding + 1) return `${step.module}: dwconv is not 'same'`;
         if (step.dropPath > 0) return `${step.module}: drop path in training mode`;
@@ -62,6 +70,22 @@ export class FastExecutor implements Executor {
   }
 }
 
+/**
+ * The kernel and arguments of a GEMM on weight `w`, from the float32 GEMM's arguments [out, w, x, bias, gamma,
+ * M, K, P, nImg, mode, pack, packBytes, pixels] (their w unused): decided at run time, so a weight reloaded
+ * in another dtype runs on the right kernel.
+ */
+function gemmCall(heap: Heap, w: Parameter, args: readonly number[]): [KernelName, number[]] {
+  const [out, , ...rest] = args;
+  const at = heap.weights(w);
+  if (w.dtype === "I8") return ["gemmInt8", [out, at, heap.int8Scales(w), ...rest]];
+  const format = w.dtype === "F16" ? GEMM_WEIGHTS_F16 : w.dtype === "BF16" ? GEMM_WEIGHTS_BF16 : 0;
+  const withFormat = [...args];
+  withFormat[1] = at;
+  withFormat[9] |= format;
+  return [format ? "gemm16" : "gemm", withFormat];
+}
+
 /** Where a value lives: `planes` planes of `P` floats (maps: N * C planes; vectors: C planes of N images). */
 interface Layout {
   planes: number;
@@ -73,14 +97,6 @@ function layoutOf(value: PlanValue, dense: boolean): Layout {
   const [N, C, H, W] = value.shape;
   if (value.shape.length === 2) return { planes: C, P: planeStride(N), vector: true };
   return { planes: N * C, P: dense ? H * W : planeStride(H * W), vector: false };
-}
-
-/** The profile label of a step's kernels (bench/ groups per-op times by these). */
-function opLabel(step: PlanStep): string {
-  if (step.module.includes("embeddings")) return "stem";
-  if (step.module.includes("downsampling_layer")) return "downsampling";
-  if (step.module.includes("hidden_states_norms")) return "backbone norms";
-  return "head"; // pooler, its LayerNorm and the classifier
 }
 
 class FastProgram implements Program {
@@ -172,7 +188,7 @@ class FastProgram implements Program {
     };
     bufferOf[input] = take(floats(input));
     steps.forEach((s, i) => {
-      const inPlace = (s.kind === "block" || s.kind === "layernorm") && lastUse[s.input] === i;
+      const inPlace = (s.kind === "block" || s.kind === "layernorm" || s.kind === "activation") && lastUse[s.input] === i; // prettier-ignore
       bufferOf[s.output] = inPlace ? bufferOf[s.input] : take(floats(s.output));
       if (!inPlace && lastUse[s.input] === i) free.push(bufferOf[s.input]);
       if (lastUse[s.output] === i) free.push(bufferOf[s.output]); // written, never read
@@ -209,7 +225,7 @@ class FastProgram implements Program {
         maxM = Math.max(maxM, outShape[1]);
       }
     }
-    const packBytes = gemmPackBytes(maxK);
+    const packBytes = Math.max(gemmPackBytes(maxK), gemmInt8PackBytes(maxK)); // float32 or int8 weights
     const dwBytes = scratchBytes(dwScratch);
     const zeros = this.alloc(maxM); // the bias of a layer without one
     this.heap.f32.fill(0, zeros >> 2, (zeros >> 2) + maxM);
@@ -243,27 +259,33 @@ class FastProgram implements Program {
     };
     const call = (op: string, run: () => void) => this.calls.push({ step: index, op, run });
     const kernel = (op: string, name: KernelName, args: () => number[], total: number, grain: number, minChunk = grain) => call(op, () => backend.run(name, args(), total, grain, minChunk)); // prettier-ignore
-    const gemm = (op: string, args: () => number[], N: number, M: number) =>
-      kernel(op, "gemm", args, N * M, 4, gemmMinChunk(N, M, backend.threads));
+    // a GEMM on weight `w` (float32, 16-bit or int8: gemmCall); args with w = 0; rows N * M split by chunk
+    const gemm = (op: string, w: Parameter, args: () => number[], total: number, minChunk: number) =>
+      call(op, () => backend.run(...gemmCall(heap, w, args()), total, 4, minChunk));
     const x = this.offsets[step.input];
     const out = this.offsets[step.output];
     const inShape = this.plan.values[step.input].shape;
     const outShape = this.plan.values[step.output].shape;
     const inLayout = this.layouts[step.input];
     const outLayout = this.layouts[step.output];
-    const label = opLabel(step);
+    const label = stepGroup(step); // a block's calls are labelled by part, below
 
     switch (step.kind) {
       case "conv2d": {
-        // kernel == stride: space-to-depth, then one GEMM over the patches
+        // the patches (space-to-depth when kernel == stride, im2col otherwise), then one GEMM over them
         const [N, Cin, H, W] = inShape;
         const [, Cout, OH, OW] = outShape;
-        const k = step.kernel;
-        const [w, b] = [weight(step.weight), weight(step.bias)];
-        kernel(label, "spaceToDepth", () => [ws.patches, x, H, W, inLayout.P, k, outLayout.P], N * Cin, 1);
+        const { kernel: k, stride, padding } = step;
+        const b = weight(step.bias);
+        if (k === stride && padding === 0) {
+          kernel(label, "spaceToDepth", () => [ws.patches, x, H, W, inLayout.P, k, outLayout.P], N * Cin, 1);
+        } else {
+          const args = () => [ws.patches, x, H, W, inLayout.P, k, stride, padding, OH, OW, outLayout.P];
+          kernel(label, "im2col", args, N * Cin, 1);
+        }
         const K = Cin * k * k;
-        const args = () => [out, w(), ws.patches, b(), 0, Cout, K, outLayout.P, N, GEMM_MODE_BIAS, ws.pack, ws.packBytes, OH * OW]; // prettier-ignore
-        gemm(label, args, N, Cout);
+        const args = () => [out, 0, ws.patches, b(), 0, Cout, K, outLayout.P, N, GEMM_MODE_BIAS, ws.pack, ws.packBytes, OH * OW]; // prettier-ignore
+        gemm(label, param(step.weight), args, N * Cout, gemmMinChunk(N, Cout, backend.threads));
         break;
       }
       case "layernorm": {
@@ -275,8 +297,17 @@ class FastProgram implements Program {
         break;
       }
       case "block":
-        this.compileBlock(step, index, weight, ws);
+        this.compileBlock(step, index, weight, gemm, param, ws);
         break;
+      case "activation": {
+        // GELU (unsupported() admits no other) over whole planes, padding included
+        const n = inLayout.planes * inLayout.P;
+        kernel(label, "geluArray", () => [out, x, n], 1, 1);
+        break;
+      }
+      case "rmsnorm":
+      case "simplenorm":
+        throw new Error(`${this.backend.kernels} executor: ${step.kind} has no fast kernel`); // see unsupported()
       case "pool": {
         const [N, C, H, W] = inShape;
         kernel(label, "globalAvgPool", () => [out, x, C, inLayout.P, H * W, outLayout.P], N * C, 1);
@@ -286,14 +317,16 @@ class FastProgram implements Program {
         const [N, K] = inShape;
         const M = outShape[1];
         const [w, b] = [weight(step.weight), weight(step.bias)];
-        if (backend.name === "wasm") {
+        const p = param(step.weight);
+        if (backend.name === "wasm" || p.dtype !== "F32") {
           // the images are the GEMM's pixels: logits [M, Pn] = W [M, K] . x [K, Pn]
-          const args = () => [out, w(), x, b(), 0, M, K, outLayout.P, 1, GEMM_MODE_BIAS, ws.pack, ws.packBytes, N];
-          kernel(label, "gemm", args, M, 4, gemmMinChunk(1, M, backend.threads));
+          const args = () => [out, 0, x, b(), 0, M, K, outLayout.P, 1, GEMM_MODE_BIAS, ws.pack, ws.packBytes, N];
+          gemm(label, p, args, M, gemmMinChunk(1, M, backend.threads));
         } else {
           // A few images make the head a matrix-vector product bound by reading the weights, which the pure-TS
-          // GEMM does badly (it widens every weight panel to float64: 56 vs 17 ms for 768 -> 21841 labels);
-          // the reference kernel, on rows gathered from the vector layout, reads each weight once.
+          // GEMM does badly (it widens every weight panel to float64: 3.3x the reference kernel's time for an
+          // ImageNet-22k head); the reference kernel, on rows gathered from the vector layout, reads each
+          // float32 weight once.
           const rows = new Float32Array(N * K);
           const result = new Float32Array(N * M);
           call(label, () => {
@@ -317,6 +350,8 @@ class FastProgram implements Program {
     step: BlockStep,
     index: number,
     weight: (name: string | null) => () => number,
+    gemm: (op: string, w: Parameter, args: () => number[], total: number, minChunk: number) => void,
+    param: (name: string) => Parameter,
     ws: ReturnType<FastProgram["workspace"]>,
   ): void {
     const backend = this.backend;
@@ -338,9 +373,9 @@ class FastProgram implements Program {
     kernel("dwconv", "dwconv", dwArgs, N * C, 1);
     const [lw, lb] = [weight(layernorm.weight), weight(layernorm.bias)];
     kernel("layernorm", "layerNormCF", () => [ws.t, ws.t, lw(), lb(), C, P, layernorm.eps], (N * P) / 8, 1);
-    const [w1, b1] = [weight(pwconv1.weight), weight(pwconv1.bias)];
-    const args1 = () => [ws.h, w1(), ws.t, b1(), 0, hidden, C, P, N, GEMM_MODE_GELU, ws.pack, ws.packBytes, H * W];
-    kernel("pwconv1+gelu", "gemm", args1, N * hidden, 4, gemmMinChunk(N, hidden, backend.threads));
+    const b1 = weight(pwconv1.bias);
+    const args1 = () => [ws.h, 0, ws.t, b1(), 0, hidden, C, P, N, GEMM_MODE_GELU, ws.pack, ws.packBytes, H * W];
+    gemm("pwconv1+gelu", param(pwconv1.weight), args1, N * hidden, gemmMinChunk(N, hidden, backend.threads));
     if (grn) {
       // per-channel L2 norms (threads), the per-image mean (here), then the update (threads)
       const [gw, gb] = [weight(grn.weight), weight(grn.bias)];
@@ -348,10 +383,10 @@ class FastProgram implements Program {
       call("grn", () => grnScales(this.heap.f64, ws.norms >> 3, this.heap.f32, ws.scale >> 2, N, hidden));
       kernel("grn", "grnApply", () => [ws.h, gw(), gb(), ws.scale, hidden, P], N * hidden, 1);
     }
-    const [w2, b2] = [weight(pwconv2.weight), weight(pwconv2.bias)];
+    const b2 = weight(pwconv2.bias);
     const gamma = step.layerScale ? weight(step.layerScale) : () => 0;
     const mode = step.layerScale ? GEMM_MODE_SCALE_RESIDUAL : GEMM_MODE_RESIDUAL;
-    const args2 = () => [out, w2(), ws.h, b2(), gamma(), C, hidden, P, N, mode, ws.pack, ws.packBytes, H * W];
-    kernel("pwconv2+scale+residual", "gemm", args2, N * C, 4, gemmMinChunk(N, C, backend.threads));
+    const args2 = () => [out, 0, ws.h, b2(), gamma(), C, hidden, P, N, mode, ws.pack, ws.packBytes, H * W];
+    gemm("pwconv2+scale+residual", param(pwconv2.weight), args2, N * C, gemmMinChunk(N, C, backend.threads));
   }
 }

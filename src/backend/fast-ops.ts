@@ -8,7 +8,7 @@ import type { Backend } from "./backend.js";
 import { dwconvScratchFloats, gemmPackBytes, grnScales, planeStride as round8, scratchBytes } from "./workspace.js";
 
 export interface FastOps {
-  /** kernel == stride, no padding only */
+  /** space-to-depth when kernel == stride without padding, im2col otherwise; then the GEMM */
   conv2d: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, Cin: number, H: number, W: number, Cout: number, OH: number, OW: number, k: number, stride: number, pad: number) => void; // prettier-ignore
   depthwiseConv2d: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, C: number, H: number, W: number, OH: number, OW: number, k: number, pad: number) => void; // prettier-ignore
   layerNormChannelsFirst: (out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number, HW: number, eps: number) => void; // prettier-ignore
@@ -63,12 +63,12 @@ export function fastOps(backend: Backend): FastOps {
 
   return {
     conv2d: guarded((out, x, weight, bias, N, Cin, H, W, Cout, OH, OW, k, stride, pad) => {
-      if (stride !== k || pad !== 0) throw new Error(`fast conv2d: only kernel = stride, no padding`);
       const P = round8(OH * OW);
       const src = put(x);
       const patches = alloc(N * Cin * k * k * P);
       heap.f32.fill(0, patches >> 2, (patches >> 2) + N * Cin * k * k * P);
-      backend.run("spaceToDepth", [patches, src, H, W, H * W, k, P], N * Cin, 1);
+      if (stride === k && pad === 0) backend.run("spaceToDepth", [patches, src, H, W, H * W, k, P], N * Cin, 1);
+      else backend.run("im2col", [patches, src, H, W, H * W, k, stride, pad, OH, OW, P], N * Cin, 1);
       const dst = alloc(N * Cout * P);
       const [pk, pkBytes] = pack(Cin * k * k);
       backend.run(

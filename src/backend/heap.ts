@@ -1,8 +1,10 @@
 // One growable memory holding a backend's weights and workspaces. It is a (shared, where the platform
 // allows) WebAssembly.Memory, so wasm kernels address it directly and worker threads see the same bytes.
 // Offsets are in bytes, 64-byte aligned; a small first-fit free list lets workspaces be resized and takes
-// back a model's blocks when the model is garbage-collected.
+// back a model's blocks when the model is garbage-collected. A checkpoint may be read straight into it
+// (checkpointArena): its weights are then used where they lie, held once.
 
+import type { Parameter } from "../model/module.js";
 import { HEAP_START } from "./kernel-constants.generated.js";
 
 const PAGE = 65536;
@@ -17,11 +19,19 @@ export class Heap {
   private top = HEAP_START; // below: the wasm kernels' constant table; and no buffer is at "null"
   private readonly freeBlocks: Array<{ offset: number; bytes: number }> = [];
   private readonly sizes = new Map<number, number>();
-  private readonly parameters = new WeakMap<object, { data: Float32Array; offset: number }>();
+  // where each parameter array lives here: by parameter, then by role ("data", "bits", "values", "scales",
+  // or "float32" for a widened copy of 16-bit / int8 values)
+  private readonly placed = new WeakMap<Parameter, Map<string, { source: ArrayBufferView; offset: number }>>();
+  // every ArrayBuffer this memory has had (growth replaces memory.buffer): what "lives in this heap" means
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   // Blocks that belong to a model (its weights' copies, its workspaces) are freed when the model is
   // garbage-collected. Without this, every model loaded and dropped stayed here (convnext-tiny loaded and
   // dropped 5 times: 125 -> 625 MB).
   private readonly collected = new FinalizationRegistry<number[]>((offsets) => offsets.forEach((o) => this.free(o)));
+  // A checkpoint's block is shared by all the parameters that view it: freed when the last is collected.
+  private readonly shares = new FinalizationRegistry<{ offset: number; views: number }>((share) => {
+    if (--share.views === 0) this.free(share.offset);
+  });
 
   constructor(shared: boolean) {
     this.shared = shared;
@@ -57,6 +67,13 @@ export class Heap {
   private refresh(): void {
     this.f32View = new Float32Array(this.memory.buffer);
     this.f64View = new Float64Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Whether `a` views this heap's memory. */
+  holds(a: ArrayBufferView): boolean {
+    this.buffers.add(this.memory.buffer);
+    return this.buffers.has(a.buffer);
   }
 
   /** Reserves `floats` float32 slots; returns the byte offset. */
@@ -103,21 +120,108 @@ export class Heap {
   }
 
   /**
-   * The offset of a weight's copy in this heap, made on first use (again if its data was replaced, e.g. by
-   * reloading weights). Held once: with shared memory, p.data becomes a view of the heap copy.
+   * The offset of a parameter's float32 values in this heap: `data` where it lies when it lives here, else a
+   * copy made on first use (again if the values are replaced, e.g. by reloading weights); 16-bit values are
+   * widened and int8 ones dequantized into a copy.
    */
-  parameter(p: { data: Float32Array }): number {
-    const known = this.parameters.get(p);
-    if (known && known.data === p.data) return known.offset;
+  parameter(p: Parameter): number {
+    const s = p.stored;
+    if (!s) return this.place(p, "data", p.data, (v) => (p.data = new Float32Array(v.buffer, v.byteOffset, p.size)));
+    this.placeStored(p); // so the parameter no longer views a checkpoint outside the heap
+    const source = s.dtype === "I8" ? s.values : s.bits;
+    return this.place(p, "float32", source, null, () => p.float32());
+  }
+
+  /**
+   * The offset of a GEMM weight in its stored format: float32, 16-bit bits, or int8 values (their scales:
+   * int8Scales). In place or copied as parameter() does.
+   */
+  weights(p: Parameter): number {
+    return this.placeStored(p);
+  }
+
+  /** The offset of an int8 weight's float32 scales, one per output channel. */
+  int8Scales(p: Parameter): number {
+    const s = p.stored;
+    if (s?.dtype !== "I8") throw new Error(`backend heap: a ${p.dtype} parameter has no int8 scales`);
+    return this.place(p, "scales", s.scales, (v) => (s.scales = new Float32Array(v.buffer, v.byteOffset, s.scales.length))); // prettier-ignore
+  }
+
+  /** The stored arrays of `p` placed in this heap (int8: values and scales); returns the values' offset. */
+  private placeStored(p: Parameter): number {
+    const s = p.stored;
+    if (!s) return this.parameter(p);
+    if (s.dtype !== "I8") return this.place(p, "bits", s.bits, (v) => (s.bits = new Uint16Array(v.buffer, v.byteOffset, p.size))); // prettier-ignore
+    this.int8Scales(p);
+    return this.place(p, "values", s.values, (v) => (s.values = new Int8Array(v.buffer, v.byteOffset, p.size)));
+  }
+
+  /**
+   * Where `source` (a parameter's array in role `role`) lies in this heap. An array that views this heap is
+   * used in place; any other is copied on first use (again when the parameter's array is replaced): `values`
+   * gives the copy's contents when they are not `source`'s bytes, and with shared memory `repoint` makes the
+   * parameter view its copy, so it is held once (views survive growth only when the memory is shared).
+   */
+  private place(
+    p: Parameter,
+    role: string,
+    source: ArrayBufferView,
+    repoint: ((copy: Uint8Array) => ArrayBufferView) | null,
+    values?: () => ArrayBufferView,
+  ): number {
+    let roles = this.placed.get(p);
+    if (!roles) this.placed.set(p, (roles = new Map()));
+    const known = roles.get(role);
+    if (known && known.source === source) return known.offset;
     if (known) this.freeNow(known, [known.offset]);
-    const offset = this.alloc(p.data.length);
-    this.f32.set(p.data, offset >> 2);
-    if (this.shared) p.data = this.view(offset, p.data.length); // views survive growth only when shared
-    const entry = { data: p.data, offset };
-    this.parameters.set(p, entry);
+    if (!values && this.holds(source)) {
+      roles.set(role, { source, offset: source.byteOffset }); // in place: the block belongs to its checkpoint
+      return source.byteOffset;
+    }
+    const contents = values ? values() : source;
+    const bytes = new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength);
+    const offset = this.alloc(Math.ceil(bytes.length / 4));
+    new Uint8Array(this.memory.buffer).set(bytes, offset);
+    let now = source;
+    if (this.shared && repoint) {
+      const view = new Uint8Array(this.memory.buffer, offset, bytes.length);
+      this.buffers.add(view.buffer);
+      now = repoint(view);
+    }
+    const entry = { source: now, offset };
+    roles.set(role, entry);
     // kept while something can read it: the view handed out (shared memory), else the parameter itself
-    this.freeWhenCollected(this.shared ? p.data : p, [offset], entry);
+    this.freeWhenCollected(now === source ? p : now, [offset], entry);
     return offset;
+  }
+
+  /**
+   * For reading a checkpoint straight into this heap (shared memory only, so the views survive growth):
+   * `allocate(bytes)` hands out a block as bytes to read into; `adopt(arrays)`, once the model's parameters
+   * are set, keeps each block while any of the given arrays inside it lives, and frees the others now.
+   */
+  checkpointArena(): { allocate: (bytes: number) => Uint8Array; adopt: (arrays: ArrayBufferView[]) => void } | null {
+    if (!this.shared) return null;
+    const blocks: Array<{ offset: number; bytes: number }> = [];
+    return {
+      allocate: (bytes) => {
+        const offset = this.alloc(Math.ceil(bytes / 4));
+        blocks.push({ offset, bytes });
+        const view = new Uint8Array(this.memory.buffer, offset, bytes);
+        this.buffers.add(view.buffer);
+        return view;
+      },
+      adopt: (arrays) => {
+        for (const block of blocks.splice(0)) {
+          const inside = arrays.filter(
+            (a) => this.holds(a) && a.byteOffset >= block.offset && a.byteOffset < block.offset + block.bytes,
+          );
+          if (inside.length === 0) this.free(block.offset);
+          const share = { offset: block.offset, views: inside.length };
+          for (const a of inside) this.shares.register(a, share);
+        }
+      },
+    };
   }
 
   /** Frees the blocks at `offsets` once `owner` is garbage-collected, unless freeNow(token, ...) ran first. */
@@ -133,6 +237,7 @@ export class Heap {
 
   /** A Float32Array view of `floats` values at byte `offset` (valid across growth when shared). */
   view(offset: number, floats: number): Float32Array {
+    this.buffers.add(this.memory.buffer);
     return new Float32Array(this.memory.buffer, offset, floats);
   }
 }

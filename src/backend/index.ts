@@ -9,6 +9,5 @@ export {
   type BackendName,
   type BackendOptions,
 } from "./backend.js";
-export { wasmRelaxedSimd, wasmSimdSupported } from "./wasm/wasm-kernels.js";
-export { fastOps, type FastOps } from "./fast-ops.js";
+export { loadWeightKernels, wasmRelaxedSimd, wasmSimdSupported } from "./wasm/wasm-kernels.js";
 export { FastExecutor, getExecutor } from "./executor.js";

@@ -1,7 +1,7 @@
 // Sizes of the fast kernels' memory: the channels-first plane layout (each plane padded to a multiple of 8
 // pixels, so kernels walk whole vectors) and the per-thread scratch the GEMM and depthwise conv need.
 
-import { GEMM_PANEL_FLOATS } from "./kernel-constants.generated.js";
+import { GEMM_INT8_CHUNK_PIXELS, GEMM_PANEL_FLOATS, GEMM_TN_BLOCK } from "./kernel-constants.generated.js";
 
 /** Floats per plane of an H x W map: H * W rounded up to 8. */
 export const planeStride = (pixels: number) => Math.ceil(pixels / 8) * 8;
@@ -9,9 +9,27 @@ export const planeStride = (pixels: number) => Math.ceil(pixels / 8) * 8;
 /** Per-thread GEMM packing space for K inputs: the x panel (GEMM_PANEL_FLOATS, or 8 pixels x K), then 4 weight rows. */
 export const gemmPackBytes = (K: number) => (Math.max(GEMM_PANEL_FLOATS, 8 * K) + 4 * K) * 4; // see assembly/gemm.ts
 
+/**
+ * Per-thread packing space of the int8 GEMM (assembly/gemm-int8.ts): the pixel scales, the quantized panel (at
+ * most the float panel's bytes, at least 8 pixels of int16 pairs), the int16 weight rows; and at least what
+ * the pure-TS twin needs (its float64 panels, as gemmPackBytes).
+ */
+export const gemmInt8PackBytes = (K: number) => {
+  const K2 = K + (K & 1);
+  const wasm = 4 * GEMM_INT8_CHUNK_PIXELS + Math.max(4 * GEMM_PANEL_FLOATS, 16 * K2) + 8 * K2;
+  return Math.ceil(Math.max(wasm, gemmPackBytes(K)) / 64) * 64;
+};
+
 /** Per-thread floats of the depthwise conv's scratch: the zero-bordered plane and a two-row buffer. */
 export const dwconvScratchFloats = (H: number, W: number, pad: number) =>
   (H + 2 * pad) * (W + 2 * pad + 4) + 2 * (W + 4); // see assembly/dwconv.ts
+
+/** Per-thread floats of dwconvWeightGrad's scratch: the zero-bordered plane and dy with rows padded to 4. */
+export const dwconvGradScratchFloats = (H: number, W: number, pad: number) =>
+  (H + 2 * pad) * (W + 2 * pad + 4) + H * (Math.ceil(W / 4) * 4); // see assembly/backward.ts
+
+/** Per-thread floats of gemmTN's scratch: a block of GEMM_TN_BLOCK rows of a (N wide) and an 8-wide strip of b. */
+export const gemmTNScratchFloats = (N: number) => GEMM_TN_BLOCK * (Math.ceil(N / 4) * 4 + 8); // see assembly/backward.ts
 
 /** Bytes of per-thread scratch, rounded to cache lines. */
 export const scratchBytes = (floats: number) => Math.ceil((floats * 4) / 64) * 64;

@@ -104,18 +104,44 @@ export function rawToTensor(raw: RawTensor): Tensor {
   return new Tensor(decodeToFloat32(raw.bytes, raw.dtype, numel(raw.shape)), raw.shape);
 }
 
-/** Serialises float32 tensors (keys in the given order, data 8-byte aligned). */
+/**
+ * Serialises tensors: float32 Tensors, or raw tensors of any dtype (e.g. int64 labels); keys in the given
+ * order, data laid out as serializeRawSafetensors does.
+ */
 export function serializeSafetensors(
-  tensors: Iterable<[string, Tensor]>,
+  tensors: Iterable<[string, Tensor | RawTensor]>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const entries = [...tensors];
+  const raw = [...tensors].map(([name, t]): [string, RawTensor] =>
+    t instanceof Tensor
+      ? [name, { dtype: "F32", shape: [...t.shape], bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }] // prettier-ignore
+      : [name, t],
+  );
+  return serializeRawSafetensors(raw, metadata);
+}
+
+/**
+ * Serialises tensors of any dtype, given as little-endian bytes: keys in the given order, data ordered by
+ * element size (widest first, as the safetensors library does), so every tensor starts aligned to its
+ * element size and loads as a view of the file's bytes.
+ */
+export function serializeRawSafetensors(
+  tensors: Iterable<[string, RawTensor]>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const given = [...tensors];
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  for (const [name, t] of given) {
+    const bytes = numel(t.shape) * DTYPE_BYTES[t.dtype];
+    if (t.bytes.length !== bytes) throw new Error(`tensor "${name}": ${t.dtype} ${JSON.stringify(t.shape)} needs ${bytes} bytes, got ${t.bytes.length}`); // prettier-ignore
+    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [0, 0] };
+  }
+  const entries = [...given].sort((a, b) => DTYPE_BYTES[b[1].dtype] - DTYPE_BYTES[a[1].dtype]); // stable
   let offset = 0;
   for (const [name, t] of entries) {
-    header[name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + 4 * t.size] };
-    offset += 4 * t.size;
+    (header[name] as { data_offsets: number[] }).data_offsets = [offset, offset + t.bytes.length];
+    offset += t.bytes.length;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (8 - (json.length % 8)) % 8; // spaces so the data starts 8-byte aligned
@@ -126,8 +152,8 @@ export function serializeSafetensors(
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
   for (const [, t] of entries) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
-    pos += t.data.byteLength;
+    out.set(t.bytes, pos);
+    pos += t.bytes.length;
   }
   return out;
 }

@@ -1,5 +1,7 @@
 // ConvNextBackbone: the embeddings and encoder, returning one channels-first-LayerNormed feature map per
 // entry of out_features (stage order). No pooler, no classifier; keys carry no `convnext.` prefix.
+// The stage-name and out_features rules: docs/REFERENCE.md §1 (ConvNextBackbone).
+// A timm model's backbone is timm's features_only model (FeatureListNet): the raw stage outputs, no norms.
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";
@@ -27,7 +29,7 @@ export class ConvNextBackbone extends ConvNextPreTrainedModel {
     // num_features = [hidden_sizes[0]] + hidden_sizes: the stem has hidden_sizes[0] channels.
     const numFeatures = [config.hiddenSizes[0], ...config.hiddenSizes];
     const norms = new Map<string, LayerNorm>();
-    for (const stage of config.outFeatures) {
+    for (const stage of config.timm ? [] : config.outFeatures) {
       const idx = config.stageNames.indexOf(stage);
       norms.set(stage, new LayerNorm(numFeatures[idx], 1e-6, "channels_first"));
     }
@@ -42,6 +44,7 @@ export class ConvNextBackbone extends ConvNextPreTrainedModel {
       const norm = this.hidden_states_norms.entries.get(stage);
       if (norm && idx < hiddenStates.length)
         plan.output(`feature_maps.${i++}`, plan.layerNorm(hiddenStates[idx], norm));
+      else if (this.config.timm && this.config.outFeatures.includes(stage)) plan.output(`feature_maps.${i++}`, hiddenStates[idx]); // prettier-ignore
     });
     if (outputHiddenStates) hiddenStates.forEach((h, j) => plan.output(`hidden_states.${j}`, h));
   }

@@ -1,7 +1,9 @@
 // ConvNextConfig / ConvNextV2Config: every field and default of transformers v4.37.2, read from a
 // config.json object and validated, so a bad file fails here with its name rather than inside a kernel.
+// Which fields matter where: docs/REFERENCE.md §1 (layer_norm_eps reaches only the pooler norm).
 
 import { isActivation } from "../ops/activations.js";
+import type { TimmOptions } from "./timm-options.js";
 
 export type ModelType = "convnext" | "convnextv2";
 export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
@@ -31,6 +33,8 @@ export interface ConvNextConfig {
   outputHiddenStates: boolean;
   /** The config.json object as read, for round-tripping fields this engine does not use. */
   raw: Record<string, unknown>;
+  /** timm's options beyond this config (a model from a timm checkpoint), or null: HF's architecture. */
+  timm: TimmOptions | null;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +178,7 @@ export function parseConvNextConfig(json: unknown, source = "config.json"): Conv
     problemType: problemType as ProblemType | null,
     outputHiddenStates: get("output_hidden_states", false, (v) => typeof v === "boolean", "a boolean"),
     raw,
+    timm: null,
   };
 }
 

@@ -5,13 +5,14 @@
 
 import type { ConvNextConfig } from "./config.js";
 import { Module, Parameter } from "./module.js";
-import { DepthwiseConv2d, LayerNorm, Linear } from "./nn.js";
+import { DepthwiseConv2d, Linear, makeNorm, type Norm } from "./nn.js";
 import type { PlanBuilder } from "./plan.js";
+import { blockNormEps } from "./timm-options.js";
 
 export class ConvNextLayer extends Module {
   readonly layer_scale_parameter: Parameter | null;
   readonly dwconv: DepthwiseConv2d;
-  readonly layernorm: LayerNorm;
+  readonly layernorm: Norm;
   readonly pwconv1: Linear;
   readonly pwconv2: Linear;
   readonly activation: string;
@@ -20,27 +21,20 @@ export class ConvNextLayer extends Module {
     config: ConvNextConfig,
     readonly dim: number,
     readonly dropPathRate: number,
+    kernelSize = 7,
   ) {
     super();
     // Declared first: PyTorch's state_dict lists a module's own parameters before its children's.
     this.layer_scale_parameter = config.layerScaleInitValue > 0 ? new Parameter([dim]) : null;
-    this.dwconv = new DepthwiseConv2d(dim);
-    this.layernorm = new LayerNorm(dim, 1e-6, "channels_last");
+    const { timm } = config;
+    this.dwconv = new DepthwiseConv2d(dim, kernelSize, kernelSize >> 1, timm?.convBias ?? true);
+    this.layernorm = makeNorm(timm?.normLayer ?? "layernorm", dim, blockNormEps(timm), "channels_last");
     this.pwconv1 = new Linear(dim, 4 * dim);
     this.activation = config.hiddenAct;
     this.pwconv2 = new Linear(4 * dim, dim);
   }
 
   describe(plan: PlanBuilder, x: number): number {
-    return plan.block(x, {
-      dwconv: this.dwconv,
-      layernorm: this.layernorm,
-      pwconv1: this.pwconv1,
-      activation: this.activation,
-      grn: null,
-      pwconv2: this.pwconv2,
-      layerScale: this.layer_scale_parameter,
-      dropPathRate: this.dropPathRate,
-    });
+    return plan.block(x, this, { grn: null, layerScale: this.layer_scale_parameter });
   }
 }

@@ -1,11 +1,12 @@
 // ConvNextModel: embeddings -> encoder -> global average pool -> LayerNorm (eps = config.layer_norm_eps).
-// The same class serves ConvNeXT V1 and V2; the config's model_type picks the block.
+// The same class serves ConvNeXT V1 and V2; the config's model_type picks the block (docs/REFERENCE.md §1, §4).
+// A timm model with head_norm_first applies that norm to the feature map before pooling instead (timm's norm_pre).
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";
 import { ConvNextEmbeddings } from "./embeddings.js";
 import { ConvNextEncoder } from "./encoder.js";
-import { LayerNorm } from "./nn.js";
+import { LayerNorm, makeNorm, type Norm } from "./nn.js";
 import type { PlanBuilder } from "./plan.js";
 import { ConvNextPreTrainedModel, hiddenStatesOf, type ForwardOptions } from "./pretrained-model.js";
 
@@ -26,29 +27,44 @@ export function basePrefix(config: ConvNextConfig): string {
 export class ConvNextModel extends ConvNextPreTrainedModel {
   readonly embeddings: ConvNextEmbeddings;
   readonly encoder: ConvNextEncoder;
-  readonly layernorm: LayerNorm;
+  readonly layernorm: Norm;
 
   constructor(config: ConvNextConfig) {
     super(config);
     this.embeddings = new ConvNextEmbeddings(config);
     this.encoder = new ConvNextEncoder(config);
     const last = config.hiddenSizes[config.numStages - 1];
-    this.layernorm = new LayerNorm(last, config.layerNormEps, "channels_last");
+    const { timm } = config;
+    this.layernorm = timm
+      ? makeNorm(timm.normLayer, last, config.layerNormEps, timm.headNormFirst ? "channels_first" : "channels_last")
+      : new LayerNorm(last, config.layerNormEps, "channels_last");
   }
 
-  /** The base model's steps (also used inside ConvNextForImageClassification): its values, nothing declared. */
+  /**
+   * The base model's steps (also used inside ConvNextForImageClassification): its values, nothing declared.
+   * `features` is timm's forward_features (the last stage output, normed when head_norm_first).
+   */
   features(plan: PlanBuilder, pixelValues: number) {
     const embedded = this.embeddings.describe(plan, pixelValues);
     const stages = this.encoder.describe(plan, embedded);
     const lastHiddenState = stages[stages.length - 1];
-    const poolerOutput = plan.layerNorm(plan.pool(lastHiddenState, "pooler"), this.layernorm);
-    return { hiddenStates: [embedded, ...stages], lastHiddenState, poolerOutput };
+    if (this.config.timm?.headNormFirst) {
+      const features = plan.norm(lastHiddenState, this.layernorm);
+      const poolerOutput = plan.pool(features, "pooler");
+      return { hiddenStates: [embedded, ...stages], lastHiddenState, poolerOutput, features };
+    }
+    const poolerOutput = plan.norm(plan.pool(lastHiddenState, "pooler"), this.layernorm);
+    return { hiddenStates: [embedded, ...stages], lastHiddenState, poolerOutput, features: lastHiddenState };
   }
 
   protected describe(plan: PlanBuilder, pixelValues: number, outputHiddenStates: boolean): void {
     const out = this.features(plan, pixelValues);
     plan.output("last_hidden_state", out.lastHiddenState);
     plan.output("pooler_output", out.poolerOutput);
+    if (this.config.timm) {
+      plan.output("features", out.features);
+      plan.output("pre_logits", out.poolerOutput);
+    }
     if (outputHiddenStates) out.hiddenStates.forEach((h, i) => plan.output(`hidden_states.${i}`, h));
   }
 

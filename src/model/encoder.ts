@@ -15,7 +15,10 @@ export class ConvNextEncoder extends Module {
     let prev = config.hiddenSizes[0];
     for (let i = 0; i < config.numStages; i++) {
       const out = config.hiddenSizes[i];
-      stages.push(new ConvNextStage(config, prev, out, i > 0 ? 2 : 1, config.depths[i], rates[i]));
+      // timm's stride rule (2 for every stage but the first, and for the first after a stride-2 patch stem)
+      const stride = config.timm?.stageStrides[i] ?? (i > 0 ? 2 : 1);
+      const kernelSize = config.timm?.kernelSizes[i] ?? 7;
+      stages.push(new ConvNextStage(config, prev, out, stride, config.depths[i], rates[i], kernelSize));
       prev = out;
     }
     this.stages = new ModuleList(stages);

@@ -23,9 +23,19 @@ export {
   type RunOptions,
   type Weights,
 } from "./executor.js";
-export { classificationLoss, inferProblemType, type Labels } from "./loss.js";
-export { Module, ModuleDict, ModuleList, Parameter } from "./module.js";
-export { Conv2d, DepthwiseConv2d, LayerNorm, Linear } from "./nn.js";
+export { planMacs, stepGroup, totalMacs } from "./flops.js";
+export { classificationLoss, classificationLossGradient, inferProblemType, type Labels } from "./loss.js";
+export { blockNormEps, type NormLayer, type StemType, type TimmOptions } from "./timm-options.js";
+export {
+  Module,
+  ModuleDict,
+  ModuleList,
+  Parameter,
+  type HalfValues,
+  type Int8Values,
+  type ParameterDType,
+} from "./module.js";
+export { Conv2d, DepthwiseConv2d, LayerNorm, Linear, makeNorm, ScaleNorm, type Norm } from "./nn.js";
 export { PlanBuilder, stepParameters, type Plan, type PlanStep, type PlanValue } from "./plan.js";
 export {
   ConvNextPreTrainedModel,

@@ -17,6 +17,7 @@ export function checkPixelValues(config: ConvNextConfig, pixelValues: Tensor): v
     );
   }
   const p = config.patchSize;
-  if (H < p || W < p) throw new Error(`input ${H}x${W} is smaller than one ${p}x${p} patch`);
+  const overlapStem = config.timm !== null && config.timm.stemType !== "patch"; // any size: padded 3x3 convs
+  if (!overlapStem && (H < p || W < p)) throw new Error(`input ${H}x${W} is smaller than one ${p}x${p} patch`);
   // Stage sizes are checked as the plan is built (plan.ts), from the same geometry the executors use.
 }

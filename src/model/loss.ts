@@ -1,5 +1,6 @@
 // The classification losses of ConvNextForImageClassification, chosen by problem_type as HF does:
-// regression -> MSE, single-label -> cross-entropy (ignore_index -100), multi-label -> BCE with logits.
+// regression -> MSE, single-label -> cross-entropy (ignore_index -100), multi-label -> BCE with logits
+// (docs/REFERENCE.md §1, ConvNextForImageClassification).
 
 import { logSoftmaxRow } from "../ops/softmax.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -61,4 +62,36 @@ export function classificationLoss(
     count++;
   }
   return count === 0 ? NaN : sum / count;
+}
+
+/**
+ * d loss / d logits for classificationLoss (mean reduction): cross-entropy (softmax - onehot) / rows counted,
+ * BCE with logits (sigmoid(x) - y) / n, MSE 2 (x - y) / n. Rows whose label is -100 get zero.
+ */
+export function classificationLossGradient(
+  logits: Tensor,
+  labels: Labels,
+  problemType: ProblemType,
+  numLabels: number,
+): Float32Array {
+  classificationLoss(logits, labels, problemType, numLabels); // the same checks and messages
+  const x = logits.data;
+  const y = labelValues(labels);
+  const grad = new Float32Array(x.length);
+  if (problemType === "regression" || problemType === "multi_label_classification") {
+    for (let i = 0; i < x.length; i++) {
+      const d = problemType === "regression" ? 2 * (x[i] - y[i]) : 1 / (1 + Math.exp(-x[i])) - y[i];
+      grad[i] = d / x.length;
+    }
+    return grad;
+  }
+  const rows = x.length / numLabels;
+  let count = 0;
+  for (let r = 0; r < rows; r++) if (y[r] !== -100) count++;
+  for (let r = 0; r < rows; r++) {
+    if (y[r] === -100) continue;
+    const logp = logSoftmaxRow(x, r * numLabels, numLabels);
+    for (let c = 0; c < numLabels; c++) grad[r * numLabels + c] = (Math.exp(logp[c]) - (c === y[r] ? 1 : 0)) / count;
+  }
+  return grad;
 }

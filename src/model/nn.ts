@@ -2,8 +2,9 @@
 // keys) and its hyper-parameters. What they compute is defined once, by the executors' steps (plan.ts).
 
 import { Module, Parameter } from "./module.js";
+import type { NormLayer } from "./timm-options.js";
 
-/** nn.Conv2d, groups 1: the patchify stem and the downsampling conv (kernel == stride, no padding). */
+/** nn.Conv2d, groups 1: the patchify stem and the downsampling conv (kernel == stride), timm's overlapping stem. */
 export class Conv2d extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
@@ -50,6 +51,35 @@ export class LayerNorm extends Module {
     this.weight = new Parameter([channels]);
     this.bias = new Parameter([channels]);
   }
+}
+
+/**
+ * timm's RmsNorm2d ("rmsnorm": x / sqrt(mean(x^2) + eps)) and SimpleNorm2d ("simplenorm": x / sqrt(var(x) + eps)
+ * with torch.var's unbiased variance; x is not centred) over the channels, times `weight`; no bias.
+ */
+export class ScaleNorm extends Module {
+  readonly weight: Parameter;
+  constructor(
+    readonly channels: number,
+    readonly eps: number,
+    readonly type: "rmsnorm" | "simplenorm",
+  ) {
+    super();
+    this.weight = new Parameter([channels]);
+  }
+}
+
+/** A norm over the channels: HF's LayerNorm, or timm's scale-only norms. */
+export type Norm = LayerNorm | ScaleNorm;
+
+/** The norm a model's `norm_layer` names (HF: always LayerNorm). */
+export function makeNorm(
+  layer: NormLayer,
+  channels: number,
+  eps: number,
+  dataFormat: "channels_first" | "channels_last",
+): Norm {
+  return layer === "layernorm" ? new LayerNorm(channels, eps, dataFormat) : new ScaleNorm(channels, eps, layer);
 }
 
 /** nn.Linear over the last axis (the pointwise convs of a block, the classifier). */

@@ -7,7 +7,7 @@
 import { convOutputSize } from "../ops/conv-geometry.js";
 import { formatShape } from "../tensor/tensor.js";
 import type { Module, Parameter } from "./module.js";
-import type { Conv2d, DepthwiseConv2d, LayerNorm, Linear } from "./nn.js";
+import { LayerNorm, type Conv2d, type DepthwiseConv2d, type Linear, type Norm } from "./nn.js";
 
 /** A tensor of the pass: a feature map [N, C, H, W] or a vector per image [N, C]. */
 export interface PlanValue {
@@ -18,7 +18,10 @@ export interface PlanValue {
   readonly stride: number;
 }
 
-/** nn.Conv2d, groups 1: the patchify stem and the downsampling conv (kernel == stride, no padding). */
+/**
+ * nn.Conv2d, groups 1, zero padding: the patchify stem and the downsampling conv (kernel == stride, no padding),
+ * timm's overlapping stem (3x3, stride 2, padding 1).
+ */
 export interface Conv2dStep {
   readonly kind: "conv2d";
   readonly module: string;
@@ -44,8 +47,31 @@ export interface LayerNormStep {
 }
 
 /**
+ * timm's RmsNorm2d / SimpleNorm2d over the channels (dim 1 of a map or of a vector), no bias, no centring:
+ * out = x / sqrt(s + eps) * weight, s = mean(x^2) ("rmsnorm") or the unbiased variance ("simplenorm").
+ */
+export interface ScaleNormStep {
+  readonly kind: "rmsnorm" | "simplenorm";
+  readonly module: string;
+  readonly input: number;
+  readonly output: number;
+  readonly weight: string; // [C]
+  readonly eps: number;
+}
+
+/** An element-wise activation (an ACT2FN name): timm's overlap_act stem, the head's pre_logits GELU. */
+export interface ActivationStep {
+  readonly kind: "activation";
+  readonly module: string;
+  readonly input: number;
+  readonly output: number;
+  readonly activation: string;
+}
+
+/**
  * One ConvNeXT block (V1 ConvNextLayer, V2 ConvNextV2Layer): x + drop_path(branch(x)) where branch is
  * dwconv -> (NHWC) layernorm -> pwconv1 -> activation -> [GRN] -> pwconv2 -> [layer scale] -> (NCHW).
+ * The norm is a LayerNorm except in timm's rmsnorm / simplenorm models (`layernorm.type`, bias null).
  * What each part computes is defined once, in reference-executor.ts.
  */
 export interface BlockStep {
@@ -54,7 +80,7 @@ export interface BlockStep {
   readonly input: number;
   readonly output: number;
   readonly dwconv: { weight: string; bias: string | null; kernel: number; padding: number }; // weight [C, 1, k, k]
-  readonly layernorm: { weight: string; bias: string; eps: number };
+  readonly layernorm: { weight: string; bias: string | null; eps: number; type: "layernorm" | "rmsnorm" | "simplenorm" }; // prettier-ignore
   readonly pwconv1: { weight: string; bias: string | null }; // [4C, C]
   readonly activation: string; // an ACT2FN name
   readonly grn: { weight: string; bias: string } | null; // [1, 1, 1, 4C]
@@ -82,7 +108,7 @@ export interface LinearStep {
   readonly bias: string | null; // [out]
 }
 
-export type PlanStep = Conv2dStep | LayerNormStep | BlockStep | PoolStep | LinearStep;
+export type PlanStep = Conv2dStep | LayerNormStep | ScaleNormStep | ActivationStep | BlockStep | PoolStep | LinearStep;
 
 export interface Plan {
   readonly values: readonly PlanValue[];
@@ -151,22 +177,40 @@ export class PlanBuilder {
     return output;
   }
 
+  /** Any norm over the channels: a LayerNorm step, or timm's rmsnorm / simplenorm. */
+  norm(x: number, norm: Norm): number {
+    if (norm instanceof LayerNorm) return this.layerNorm(x, norm);
+    const shape = this.shape(x);
+    const module = this.moduleOf(norm.weight);
+    if (shape[1] !== norm.channels) throw new Error(`${module}: ${norm.channels} channels, input ${formatShape(shape)}`); // prettier-ignore
+    const output = this.value(shape, module, this.values[x].stride);
+    this.steps.push({ kind: norm.type, module, input: x, output, weight: this.name(norm.weight), eps: norm.eps });
+    return output;
+  }
+
+  /** An element-wise activation on the output of a layer, named `<that layer>.act` (it has no parameters). */
+  activation(x: number, activation: string): number {
+    const module = `${this.values[x].module}.act`;
+    const output = this.value(this.shape(x), module, this.values[x].stride);
+    this.steps.push({ kind: "activation", module, input: x, output, activation });
+    return output;
+  }
+
   /** A ConvNeXT block; `grn` and `layerScale` are null for the generation that has none. */
   block(
     x: number,
-    parts: {
+    layer: {
       dwconv: DepthwiseConv2d;
-      layernorm: LayerNorm;
+      layernorm: Norm;
       pwconv1: Linear;
       activation: string;
-      grn: { weight: Parameter; bias: Parameter } | null;
       pwconv2: Linear;
-      layerScale: Parameter | null;
       dropPathRate: number;
     },
+    extras: { grn: { weight: Parameter; bias: Parameter } | null; layerScale: Parameter | null },
   ): number {
     const shape = this.shape(x);
-    const { dwconv, layernorm, pwconv1, pwconv2 } = parts;
+    const { dwconv, layernorm, pwconv1, pwconv2 } = layer;
     const module = this.moduleOf(dwconv.weight).replace(/\.dwconv$/, "");
     const [, H, W] = [shape[1], shape[2], shape[3]];
     const same = convOutputSize(H, dwconv.kernelSize, 1, dwconv.padding) === H;
@@ -181,13 +225,18 @@ export class PlanBuilder {
       input: x,
       output,
       dwconv: { weight: this.name(dwconv.weight), bias: optional(dwconv.bias), kernel: dwconv.kernelSize, padding: dwconv.padding }, // prettier-ignore
-      layernorm: { weight: this.name(layernorm.weight), bias: this.name(layernorm.bias), eps: layernorm.eps },
+      layernorm: {
+        weight: this.name(layernorm.weight),
+        bias: layernorm instanceof LayerNorm ? this.name(layernorm.bias) : null,
+        eps: layernorm.eps,
+        type: layernorm instanceof LayerNorm ? "layernorm" : layernorm.type,
+      },
       pwconv1: { weight: this.name(pwconv1.weight), bias: optional(pwconv1.bias) },
-      activation: parts.activation,
-      grn: parts.grn ? { weight: this.name(parts.grn.weight), bias: this.name(parts.grn.bias) } : null,
+      activation: layer.activation,
+      grn: extras.grn ? { weight: this.name(extras.grn.weight), bias: this.name(extras.grn.bias) } : null,
       pwconv2: { weight: this.name(pwconv2.weight), bias: optional(pwconv2.bias) },
-      layerScale: optional(parts.layerScale),
-      dropPath: this.training ? parts.dropPathRate : 0,
+      layerScale: optional(extras.layerScale),
+      dropPath: this.training ? layer.dropPathRate : 0,
     });
     return output;
   }
@@ -250,12 +299,17 @@ export function stepParameters(step: PlanStep): string[] {
     case "linear":
       names.push(step.weight, step.bias);
       break;
+    case "rmsnorm":
+    case "simplenorm":
+      names.push(step.weight);
+      break;
     case "block":
       names.push(step.dwconv.weight, step.dwconv.bias, step.layernorm.weight, step.layernorm.bias);
       names.push(step.pwconv1.weight, step.pwconv1.bias, step.grn?.weight ?? null, step.grn?.bias ?? null);
       names.push(step.pwconv2.weight, step.pwconv2.bias, step.layerScale);
       break;
     case "pool":
+    case "activation":
       break;
   }
   return names.filter((n): n is string => n !== null);

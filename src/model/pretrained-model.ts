@@ -2,7 +2,7 @@
 // steps (once per input shape) and names its outputs; forward() runs that plan on an executor: the reference
 // one by default, the fast ones when a model comes from fromPretrained (src/pretrained) or sets `executor`.
 
-import { mulberry32 } from "../ops/drop-path.js";
+import { torchRandom } from "../ops/torch-random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "./config.js";
 import { runProgram, type Executor, type Program } from "./executor.js";
@@ -16,7 +16,7 @@ export interface ForwardOptions {
   outputHiddenStates?: boolean;
   /** Training mode: stochastic drop path (default false: inference, where drop path is the identity). */
   training?: boolean;
-  /** Seed for drop path in training mode. */
+  /** Seed for drop path in training mode: torch.manual_seed(seed) (PyTorch's CPU stream, ops/torch-random.ts). */
   seed?: number;
   /** Run on this executor instead of the model's. */
   executor?: Executor;
@@ -65,7 +65,7 @@ export abstract class ConvNextPreTrainedModel extends Module {
     checkPixelValues(this.config, pixelValues);
     const plan = this.plan(pixelValues.shape, options);
     const executor = this.executorFor(plan, options.executor);
-    return runProgram(this.program(executor, plan), pixelValues, { random: mulberry32(options.seed ?? 0) });
+    return runProgram(this.program(executor, plan), pixelValues, { random: torchRandom(options.seed ?? 0) });
   }
 
   /** The compiled program of `plan` on `executor`: one per executor, replaced when the input shape changes. */

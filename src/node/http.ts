@@ -2,16 +2,8 @@
 // goes to the hub's own origin (never to the CDN a file redirects to), and an idle timeout so a stalled
 // server gives an error instead of a hang.
 
-export class HubHttpError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly errorCode: string | null,
-  ) {
-    super(message);
-    this.name = "HubHttpError";
-  }
-}
+// The error wording is shared with the browser client.
+export { HubHttpError, httpError } from "../pretrained/hub-errors.js";
 
 export interface RequestOptions {
   method: "GET" | "HEAD";
@@ -111,21 +103,4 @@ export function describeNetworkError(e: unknown): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
   const cause = err.cause?.code ?? err.cause?.message;
   return cause ? `${err.message} (${cause})` : err.message;
-}
-
-/** A clear error for a failed hub response; names the URL and what to do. */
-export function httpError(url: string, response: Response): HubHttpError {
-  const code = response.headers.get("x-error-code");
-  const serverMessage = response.headers.get("x-error-message");
-  const status = response.status;
-  let hint = "";
-  if (status === 401) hint = ": authentication required (a private or gated repository, or a wrong id; set HF_TOKEN)";
-  else if (status === 403)
-    hint = ": access denied (the token cannot read this repository; gated repositories need their conditions accepted)";
-  else if (status === 404 && code === "RepoNotFound") hint = ": repository not found (or private: set HF_TOKEN)";
-  else if (status === 404 && code === "RevisionNotFound") hint = ": revision not found";
-  else if (status === 404) hint = ": not found";
-  else if (status >= 500) hint = ": server error, try again later";
-  const detail = serverMessage ? ` (${serverMessage})` : "";
-  return new HubHttpError(`${url}: HTTP ${status}${hint}${detail}`, status, code);
 }

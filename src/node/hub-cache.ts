@@ -9,9 +9,9 @@
 import { mkdir, readFile, rename, rm, stat, symlink, writeFile, copyFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { COMMIT_HASH, DEFAULT_ENDPOINT, normalizeEndpoint } from "../pretrained/hub-reference.js";
 
-export const DEFAULT_ENDPOINT = "https://huggingface.co";
-export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+export { COMMIT_HASH };
 
 /** Environment as huggingface_hub reads it, evaluated at call time (tests change it per test). */
 export function hubEnvironment(env: NodeJS.ProcessEnv = process.env) {
@@ -19,7 +19,7 @@ export function hubEnvironment(env: NodeJS.ProcessEnv = process.env) {
   return {
     cacheDir: env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || join(home, "hub"),
     offline: isTrue(env.HF_HUB_OFFLINE) || isTrue(env.TRANSFORMERS_OFFLINE),
-    endpoint: (env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, ""),
+    endpoint: normalizeEndpoint(env.HF_ENDPOINT || DEFAULT_ENDPOINT),
     token: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
     tokenPath: env.HF_TOKEN_PATH || join(home, "token"),
     disableProgress: isTrue(env.HF_HUB_DISABLE_PROGRESS_BARS),

@@ -6,11 +6,12 @@
 
 import { mkdir, readFile, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
-import { directoryFiles } from "./local-files.js";
+import { directoryFiles, readFileInto } from "./local-files.js";
 import type { ModelFiles } from "../pretrained/model-files.js";
 import { downloadFile, type MinSpeed } from "./download.js";
 import { acquireLock } from "./file-lock.js";
 import { COMMIT_HASH, hubEnvironment, RepoCache } from "./hub-cache.js";
+import { hubModelName, normalizeEndpoint, parseHubReference, resolveUrl } from "../pretrained/hub-reference.js";
 import { describeNetworkError, httpError, HubHttpError, HubResponseError, request } from "./http.js";
 import { terminalProgressBar, type DownloadProgress } from "./progress-bar.js";
 
@@ -63,18 +64,6 @@ export interface ResolvedModel extends ModelFiles {
   commit(): string | null;
 }
 
-/** HF's repo id rule: `name` or `org/name`, letters, digits, `-_.`, no `--` or `..`, at most 96 per part. */
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
-
-export function parseHubReference(ref: string): { repoId: string; revision: string | undefined } | null {
-  const at = ref.indexOf("@");
-  const repoId = at < 0 ? ref : ref.slice(0, at);
-  const revision = at < 0 ? undefined : ref.slice(at + 1);
-  if (!REPO_ID.test(repoId) || repoId.includes("--") || repoId.includes("..") || repoId.endsWith(".")) return null;
-  if (revision !== undefined && revision === "") return null;
-  return { repoId, revision };
-}
-
 async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
@@ -105,12 +94,12 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
   const env = hubEnvironment();
   const cache = new RepoCache(options.cacheDir ?? env.cacheDir, repoId);
   const offline = options.offline ?? env.offline;
-  const endpoint = (options.endpoint ?? env.endpoint).replace(/\/+$/, "");
+  const endpoint = normalizeEndpoint(options.endpoint ?? env.endpoint);
   const authOrigin = new URL(endpoint).origin;
   const token = options.token ?? env.token ?? (await readTokenFile(env.tokenPath));
   const timeoutMs = options.timeoutMs ?? (Number(process.env.HF_HUB_DOWNLOAD_TIMEOUT) || 10) * 1000;
   const onProgress = options.onProgress ?? (env.disableProgress ? undefined : (terminalProgressBar() ?? undefined));
-  const name = revision === "main" ? repoId : `${repoId}@${revision}`;
+  const name = hubModelName(repoId, revision);
   const paths = new Map<string, string>();
   let pinned: string | null = null; // the commit every file comes from, once known
 
@@ -124,16 +113,19 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     }
   }
 
-  const readCached = async (commit: string, file: string): Promise<Uint8Array | null> => {
+  // the file's bytes, or (ModelFiles.readInto) the file read into memory that `into` provides
+  type Into = ((bytes: number) => Uint8Array) | undefined;
+  const readCached = async (commit: string, file: string, into?: Into): Promise<Uint8Array | null> => {
     const path = await cache.cachedFile(commit, file);
     if (!path) return null;
     paths.set(file, path);
+    if (into) return readFileInto(path, into);
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   };
 
   const head = async (file: string): Promise<FileMetadata | null> => {
-    const url = `${endpoint}/${repoId}/resolve/${encodeURIComponent(pinned ?? revision)}/${file.split("/").map(encodeURIComponent).join("/")}`;
+    const url = resolveUrl(endpoint, repoId, pinned ?? revision, file);
     const res = await request(url, { method: "HEAD", token, authOrigin, redirects: "relative", timeoutMs });
     res.done();
     const { response } = res;
@@ -212,8 +204,8 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     }
   };
 
-  const read = async (file: string): Promise<Uint8Array | null> => {
-    if (offline) return readCached(pinned!, file);
+  const read = async (file: string, into?: Into): Promise<Uint8Array | null> => {
+    if (offline) return readCached(pinned!, file, into);
     let meta: FileMetadata | null;
     try {
       meta = await head(file);
@@ -224,7 +216,7 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
       const commit = pinned ?? (await cache.commitFor(revision));
       if (transient && commit) {
         if (await cache.knownAbsent(commit, file)) return null;
-        const cached = await readCached(commit, file);
+        const cached = await readCached(commit, file, into);
         if (cached) {
           pinned ??= commit;
           return cached;
@@ -240,10 +232,10 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     if (!meta) return null;
     pinned ??= meta.commit;
     await cache.writeRef(revision, meta.commit);
-    const cached = await readCached(meta.commit, file);
+    const cached = await readCached(meta.commit, file, into);
     if (cached) return cached;
     await download(file, meta);
-    return readCached(meta.commit, file);
+    return readCached(meta.commit, file, into);
   };
 
   return {
@@ -252,7 +244,8 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
     repoId,
     revision,
     commit: () => pinned,
-    read,
+    read: (file) => read(file),
+    readInto: (file, into) => read(file, into),
     describe: (file) => paths.get(file) ?? `${name}/${file}`,
   };
 }

@@ -1,18 +1,16 @@
 // A one-line download progress bar on stderr, drawn only when stderr is a terminal.
 
-export interface DownloadProgress {
-  file: string;
-  /** Bytes on disk so far (resumed bytes included). */
-  loaded: number;
-  total: number | null;
-}
+import type { DownloadProgress } from "../pretrained/hub-options.js";
+
+export type { DownloadProgress };
 
 const WIDTH = 24;
 
-function size(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+/** Binary units, named as such (1 MiB = 1024 KiB): the sizes the hub and `ls -lh` show. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 export function terminalProgressBar(
@@ -30,7 +28,7 @@ export function terminalProgressBar(
     const bar = p.total
       ? `|${"█".repeat(filled)}${" ".repeat(WIDTH - filled)}| ${(fraction * 100).toFixed(0).padStart(3)}%`
       : "";
-    const amount = p.total ? `${size(p.loaded)} / ${size(p.total)}` : size(p.loaded);
+    const amount = p.total ? `${formatBytes(p.loaded)} / ${formatBytes(p.total)}` : formatBytes(p.loaded);
     stream.write(`\r${p.file} ${bar} ${amount}\x1b[K${finished ? "\n" : ""}`);
   };
 }

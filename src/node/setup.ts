@@ -1,8 +1,14 @@
 // What the Node entry points (the library's index and the CLI) plug into the browser-safe core:
-// model references resolved as directories or hub ids through the Hugging Face cache, and the
-// worker-thread kernels (CONVNEXT_BACKEND / CONVNEXT_THREADS).
+// model references resolved as directories or hub ids through the Hugging Face cache, image sources read
+// from files and URLs, and the worker-thread kernels (CONVNEXT_BACKEND / CONVNEXT_THREADS).
 import "./backend-env.js";
 import { resolveModel } from "./hub.js";
-import { setModelResolver } from "../pretrained/model-files.js";
+import { nodeImageLoader } from "./image-loader.js";
+import { setModelResolver } from "../pretrained/resolve-model.js";
+import { setImageLoader } from "../pipelines/image-source.js";
 
-setModelResolver((ref) => resolveModel(ref));
+// the hub options fromPretrained shares with the browser; the cache's own come from the environment
+setModelResolver((ref, { revision, endpoint, token, offline, onProgress }) =>
+  resolveModel(ref, { revision, endpoint, token, offline, onProgress }),
+);
+setImageLoader(nodeImageLoader);

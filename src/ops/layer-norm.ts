@@ -1,5 +1,5 @@
 // ConvNextLayerNorm in its two layouts. Both use the biased variance; the channels-first form divides by
-// sqrt(var + eps) exactly as HF writes it (REFERENCE.md §1). Sums run in float64 (JS numbers).
+// sqrt(var + eps) exactly as HF writes it (docs/REFERENCE.md §1). Sums run in float64 (JS numbers).
 
 /**
  * Normalises each row of `C` contiguous values (channels-last, F.layer_norm over the last dim).
@@ -63,4 +63,92 @@ export function layerNormChannelsFirst(
       }
     }
   }
+}
+
+/**
+ * Backward of one LayerNorm over `count` vectors of C values, vector i at base(i) with channel stride s:
+ * with xhat = (x - mean) / std and g = dy * weight,
+ *   dx = (g - mean(g) - xhat * mean(g * xhat)) / std,  dweight = sum dy * xhat,  dbias = sum dy.
+ * Mean and std are recomputed from x (cheaper than keeping them). `acc` is float64 scratch of 2 C.
+ */
+function layerNormBackward(
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  weight: Float32Array,
+  count: number,
+  base: (i: number) => number,
+  s: number,
+  C: number,
+  eps: number,
+  acc: Float64Array,
+): void {
+  acc.fill(0, 0, 2 * C);
+  for (let i = 0; i < count; i++) {
+    const b = base(i);
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += x[b + c * s];
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (x[b + c * s] - mean) ** 2;
+    const std = Math.sqrt(variance / C + eps);
+    let meanG = 0;
+    let meanGx = 0;
+    for (let c = 0; c < C; c++) {
+      const j = b + c * s;
+      const xhat = (x[j] - mean) / std;
+      const g = dy[j] * weight[c];
+      meanG += g;
+      meanGx += g * xhat;
+      acc[c] += dy[j] * xhat;
+      acc[C + c] += dy[j];
+    }
+    meanG /= C;
+    meanGx /= C;
+    for (let c = 0; c < C; c++) {
+      const j = b + c * s;
+      const xhat = (x[j] - mean) / std;
+      dx[j] = (dy[j] * weight[c] - meanG - xhat * meanGx) / std;
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    dw[c] = acc[c];
+    db[c] = acc[C + c];
+  }
+}
+
+/** Backward of layerNormChannelsLast. dx, dy, x [rows, C]; dw, db, weight [C]; acc float64 scratch [2 C]. */
+export function layerNormChannelsLastBackward(
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  weight: Float32Array,
+  rows: number,
+  C: number,
+  eps: number,
+  acc: Float64Array,
+): void {
+  layerNormBackward(dx, dw, db, dy, x, weight, rows, (r) => r * C, 1, C, eps, acc);
+}
+
+/** Backward of layerNormChannelsFirst. dx, dy, x [N, C, HW]; dw, db, weight [C]; acc float64 scratch [2 C]. */
+export function layerNormChannelsFirstBackward(
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  weight: Float32Array,
+  N: number,
+  C: number,
+  HW: number,
+  eps: number,
+  acc: Float64Array,
+): void {
+  const base = (i: number) => Math.floor(i / HW) * C * HW + (i % HW);
+  layerNormBackward(dx, dw, db, dy, x, weight, N * HW, base, HW, C, eps, acc);
 }

@@ -9,3 +9,8 @@ export function globalAveragePool(out: Float32Array, x: Float32Array, N: number,
     out[nc] = sum / HW;
   }
 }
+
+/** Backward: dx [N, C, HW] = dy [N, C] / HW at every pixel. */
+export function globalAveragePoolBackward(dx: Float32Array, dy: Float32Array, N: number, C: number, HW: number): void {
+  for (let nc = 0; nc < N * C; nc++) dx.fill(dy[nc] / HW, nc * HW, (nc + 1) * HW);
+}

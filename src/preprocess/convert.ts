@@ -1,6 +1,7 @@
 // Pillow 9.4 `Image.convert("RGB")` (libImaging/Convert.c) for every mode a decoder here produces.
 // Alpha is dropped, never composited; palette transparency is ignored; 16-bit grey ("I") is clipped, not
-// scaled; CMYK uses Pillow's integer formula. That is what HF pipelines feed the processor.
+// scaled; CMYK uses Pillow's integer formula. That is what HF pipelines feed the processor
+// (docs/REFERENCE.md §2, "Decoding with PIL").
 
 import { channelsOf, type DecodedImage, type RgbImage } from "./image.js";
 

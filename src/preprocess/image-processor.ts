@@ -1,5 +1,5 @@
 // ConvNextImageProcessor of transformers v4.37.2: resize (shortest edge, Pillow), centre crop below 384,
-// rescale, normalize, stack. Pure: src/pretrained reads preprocessor_config.json (fromPretrained).
+// rescale, normalize, stack (docs/REFERENCE.md §2). Pure: src/pretrained reads preprocessor_config.json.
 
 import { Tensor } from "../tensor/tensor.js";
 import { DEFAULT_MAX_PIXELS, type RgbImage } from "./image.js";
@@ -51,7 +51,10 @@ export interface PreprocessOptions {
 }
 
 export class ConvNextImageProcessor {
+  readonly kind = "convnext";
   readonly options: Readonly<ConvNextImageProcessorOptions>;
+  /** How images for it are loaded: HF's pipelines (load_image) apply EXIF orientation. */
+  readonly exifTranspose = true;
 
   constructor(options: Partial<ConvNextImageProcessorOptions> = {}, source = "ConvNextImageProcessor") {
     const o = { ...CONVNEXT_PROCESSOR_DEFAULTS, ...options };

@@ -17,3 +17,6 @@ export { inflate, type InflateOptions, type InflateResult } from "./inflate.js";
 export { decodedToRgb, decodeToRgb, type LoadImageOptions } from "./load-image.js";
 export { decodePng, isPng, type PngDecodeOptions } from "./png.js";
 export { isResample, Resample, resize } from "./resize.js";
+// timm's eval transform (timm-transform.ts) is loaded on demand in the core (loadImageProcessor on a timm
+// checkpoint); the Node entry exports it.
+export type { CropMode, TimmDataConfig, TimmImageProcessor } from "./timm-transform.js";

@@ -1,6 +1,7 @@
 // Pillow 9.4 `Image.resize` for 8-bit images (libImaging/Resample.c and the NEAREST path of Geometry.c),
 // reproduced operation by operation so the output is bit-identical, not merely close: the HF processor
 // resizes with Pillow, and a one-level difference here shows up in every pixel_values downstream.
+// (docs/REFERENCE.md §2, "Pillow 9.4 resize")
 
 /** Pillow's Image.Resampling values (the `resample` field of preprocessor_config.json). */
 export const Resample = {

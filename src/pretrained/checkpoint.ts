@@ -1,10 +1,15 @@
 // Finds and reads a model's weights, in transformers' order of preference: safetensors first (single
 // file, then sharded via model.safetensors.index.json), then the other formats. Returns raw tensors
-// under the file's own key names; decoding and key mapping happen in one place afterwards.
+// under the file's own key names; decoding and key mapping happen in one place afterwards (checkpointTensors
+// below, or checkpoint-weights.ts for tensors kept 16-bit or int8).
 
 import { quoted } from "../io/quote.js";
-import { parseSafetensors, type RawTensor } from "../io/safetensors.js";
+import { parseSafetensors, rawToTensor, type RawTensor } from "../io/safetensors.js";
+import type { ConvNextConfig } from "../model/config.js";
+import { basePrefix } from "../model/convnext-model.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { firstFew } from "./key-list.js";
+import { mapTfCheckpoint, mapTimmCheckpoint } from "./keys.js";
 import { parseJson, type ModelFiles } from "./model-files.js";
 
 export interface Checkpoint {
@@ -21,6 +26,8 @@ interface CheckpointFormat {
   file: string;
   format: string;
   read(files: ModelFiles, bytes: Uint8Array): Promise<Checkpoint>;
+  /** Whether its bytes are used where they lie (safetensors), so reading them into the kernels' memory pays. */
+  inPlace?: boolean;
 }
 
 /** Candidates in the order `from_pretrained` tries them. */
@@ -28,6 +35,7 @@ const FORMATS: CheckpointFormat[] = [
   {
     file: "model.safetensors",
     format: "safetensors",
+    inPlace: true,
     read: async (files, bytes) => safetensorsCheckpoint([["model.safetensors", bytes]], files, "safetensors"),
   },
   {
@@ -81,9 +89,14 @@ const FORMATS: CheckpointFormat[] = [
   },
 ];
 
-export async function readCheckpoint(files: ModelFiles): Promise<Checkpoint> {
+/**
+ * Reads the first format present. `allocate`, when given (and the files support it), provides the memory a
+ * single-file safetensors checkpoint is read into (the kernels' heap: its tensors are then used in place).
+ */
+export async function readCheckpoint(files: ModelFiles, allocate?: (bytes: number) => Uint8Array): Promise<Checkpoint> {
   for (const candidate of FORMATS) {
-    const bytes = await files.read(candidate.file);
+    const into = candidate.inPlace && allocate && files.readInto;
+    const bytes = into ? await files.readInto!(candidate.file, allocate) : await files.read(candidate.file);
     if (bytes) return candidate.read(files, bytes);
   }
   throw new Error(`${files.name}: no weights found (looked for ${FORMATS.map((f) => f.file).join(", ")})`);
@@ -150,4 +163,24 @@ export function checkWeightMap(
   const missing = Object.keys(weightMap).filter((k) => !tensors.has(k));
   if (missing.length)
     throw new Error(`${where}: keys listed in the index but absent from the shards: ${firstFew(missing).join(", ")}`);
+}
+
+/**
+ * Decodes every tensor to float32 (F16/BF16 upcast once, as from_pretrained does) under PyTorch names; a timm
+ * checkpoint (for a `config` from a timm config.json) under the module tree's names.
+ */
+export function checkpointTensors(checkpoint: Checkpoint, config?: ConvNextConfig): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>();
+  for (const [key, raw] of checkpoint.tensors) tensors.set(key, rawToTensor(raw));
+  if (checkpoint.layout === "tf") return mapTfCheckpoint(tensors);
+  return config?.timm ? mapTimmCheckpoint(tensors, config.timm, basePrefix(config)) : tensors;
+}
+
+/** Runs a key mapping (keys.ts), whose errors name tensors but no file, with `where` prefixed to them. */
+export function namingFile<T>(where: string, map: () => T): T {
+  try {
+    return map();
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
 }

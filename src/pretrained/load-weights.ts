@@ -1,15 +1,26 @@
 // Strict weight loading: every parameter found with the right shape and every checkpoint tensor used,
 // or one error listing all missing, unexpected and mis-shaped keys. The only tolerated differences are
 // HF's cross-task rules: heads the model lacks are ignored, backbone norms absent from a non-backbone
-// checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised.
+// checkpoint start at weight 1 / bias 0, and (only on request) a missing classification head is initialised
+// (docs/REFERENCE.md §1, ConvNextBackbone).
 
-import { formatShape, sameShape, type Tensor } from "../tensor/tensor.js";
+import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "../model/config.js";
 import { basePrefix } from "../model/convnext-model.js";
 import { alignPrefix, headOf } from "./keys.js";
 import { firstFew } from "./key-list.js";
-import type { Module, Parameter } from "../model/module.js";
+import type { HalfValues, Int8Values, Module, Parameter } from "../model/module.js";
 import { mulberry32 } from "../ops/drop-path.js";
+
+/** The dtypes a model's weights can be held in (fromPretrained's `dtype`, convert --dtype; weight-dtypes.ts). */
+export type WeightDType = "f32" | "f16" | "bf16" | "int8";
+export const WEIGHT_DTYPES: readonly WeightDType[] = ["f32", "f16", "bf16", "int8"];
+
+/** A checkpoint tensor kept in its 16-bit or int8 storage (float32 ones are Tensors). */
+export interface StoredTensor {
+  shape: readonly number[];
+  stored: HalfValues | Int8Values;
+}
 
 export interface LoadWeightsOptions {
   /** Accept a checkpoint without the classification head (pooler norm / classifier), initialised like HF. */
@@ -20,6 +31,15 @@ export interface LoadWeightsOptions {
   source?: string;
   /** Seed of the classifier initialiser when the head is missing. */
   seed?: number;
+  /**
+   * The dtype weights are held in (fromPretrained). Default: float32, 16-bit checkpoints upcast once as
+   * transformers' from_pretrained does, and an int8 checkpoint (a quantization_config) kept int8. "auto":
+   * as stored, 16-bit weights staying 16-bit in memory (the results are the same: kernels widen them
+   * exactly). "f32" | "f16" | "bf16" | "int8": converted on load, as `convnext convert --dtype` would.
+   */
+  dtype?: "auto" | WeightDType;
+  /** How the file names its keys, for messages (a timm checkpoint: module key -> timm key). */
+  fileKeys?: ReadonlyMap<string, string>;
 }
 
 export class WeightsError extends Error {
@@ -31,7 +51,7 @@ export class WeightsError extends Error {
 
 export function loadWeights(
   model: Module & { config: ConvNextConfig },
-  checkpoint: ReadonlyMap<string, Tensor>,
+  checkpoint: ReadonlyMap<string, Tensor | StoredTensor>,
   options: LoadWeightsOptions = {},
 ): void {
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
@@ -39,6 +59,7 @@ export function loadWeights(
   const prefix = basePrefix(model.config);
   const params = new Map(model.namedParameters());
   const names = alignPrefix(checkpoint.keys(), new Set(params.keys()), prefix);
+  const shown = (key: string) => options.fileKeys?.get(key) ?? key;
 
   const unexpected: string[] = [];
   const ignored: string[] = [];
@@ -50,15 +71,16 @@ export function loadWeights(
     const param = params.get(name);
     if (!param) {
       // A head this model does not have (e.g. a classifier checkpoint loaded as a backbone) is dropped.
-      (headOf(name, prefix) ? ignored : unexpected).push(key);
+      (headOf(name, prefix) ? ignored : unexpected).push(shown(key));
       continue;
     }
     if (!sameShape(param.shape, tensor.shape)) {
-      mismatched.push(`${key}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
+      const file = shown(key) === key ? key : `${shown(key)} (${name})`;
+      mismatched.push(`${file}: checkpoint ${formatShape(tensor.shape)} vs model ${formatShape(param.shape)}`);
       misshaped.add(name);
       continue;
     }
-    param.data = tensor.data;
+    param.assign(tensor instanceof Tensor ? tensor.data : tensor.stored);
     loaded.add(name);
   }
 
@@ -77,7 +99,10 @@ export function loadWeights(
 
   if (missing.length + unexpected.length + mismatched.length > 0) {
     const lines = [`${source}: checkpoint does not match the model (${model.constructor.name}):`];
-    if (missing.length) lines.push(`  missing keys (${missing.length}): ${firstFew(missing).join(", ")}`);
+    if (missing.length) {
+      const how = options.fileKeys ? " (the module's names; docs/TIMM.md maps them to timm's)" : "";
+      lines.push(`  missing keys (${missing.length})${how}: ${firstFew(missing).join(", ")}`);
+    }
     if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${firstFew(unexpected).join(", ")}`);
     if (mismatched.length)
       lines.push(`  mis-shaped keys (${mismatched.length}):`, ...firstFew(mismatched).map((m) => `    ${m}`));
@@ -112,6 +137,6 @@ function initialiseLikeHF(params: Array<[string, Parameter]>, std: number, seed:
     } else if (name.endsWith(".weight")) {
       data.fill(1);
     }
-    param.data = data;
+    param.assign(data);
   }
 }

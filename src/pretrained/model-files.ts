@@ -1,5 +1,5 @@
 // A model directory as the loaders see it: named files that may or may not exist. A local folder, the
-// Hugging Face cache, or (in a browser) anything fetch() can reach all look like this.
+// Hugging Face cache, or (in a browser) anything fetch() can reach all look like this (resolve-model.ts).
 
 export interface ModelFiles {
   /** What this is, for messages (a path or a hub id). */
@@ -8,25 +8,11 @@ export interface ModelFiles {
   read(file: string): Promise<Uint8Array | null>;
   /** How to name `file` in an error message (e.g. its full path). */
   describe(file: string): string;
-}
-
-/** Resolves a string reference (a path, a hub id) to model files; registered by the Node entry point. */
-export type ModelResolver = (ref: string) => Promise<ModelFiles>;
-
-let resolver: ModelResolver | null = null;
-
-export function setModelResolver(r: ModelResolver | null): void {
-  resolver = r;
-}
-
-export async function resolveModelFiles(ref: string | ModelFiles): Promise<ModelFiles> {
-  if (typeof ref !== "string") return ref;
-  if (!resolver) {
-    throw new Error(
-      `cannot resolve "${ref}": no file system here. Import from "convnext" (Node) or pass a ModelFiles object`,
-    );
-  }
-  return resolver(ref);
+  /**
+   * Optional: reads `file` into the bytes `allocate(size)` returns (the kernels' memory), so a checkpoint is
+   * held once instead of being copied there; null when the model has no such file.
+   */
+  readInto?(file: string, allocate: (bytes: number) => Uint8Array): Promise<Uint8Array | null>;
 }
 
 /** ModelFiles over an in-memory map (tests, browsers with already-fetched files). */

@@ -1,5 +1,6 @@
-// Storage dtypes found in checkpoints (safetensors names), and their decoding to float32.
-// Node 20 has no Float16Array, so half and bfloat16 are decoded bit by bit here.
+// Storage dtypes found in checkpoints (safetensors names) and their decoding to float32 (narrow16.ts rounds
+// float32 to the two 16-bit float formats). Node 20 has no Float16Array, so half and bfloat16 are handled bit
+// by bit here.
 
 export type DType = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 
@@ -34,6 +35,18 @@ export function halfToFloat(h: number): number {
 function decodeBF16(bytes: Uint8Array, out: Float32Array): void {
   const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
   for (let i = 0; i < out.length; i++) bits[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16;
+}
+
+/** 16-bit float values (F16 or BF16 bits) widened to float32: exact, every 16-bit value is a float32. */
+export function widen16(bits: Uint16Array, dtype: "F16" | "BF16"): Float32Array {
+  const out = new Float32Array(bits.length);
+  if (dtype === "BF16") {
+    const u = new Uint32Array(out.buffer);
+    for (let i = 0; i < bits.length; i++) u[i] = bits[i] << 16;
+  } else {
+    for (let i = 0; i < bits.length; i++) out[i] = halfToFloat(bits[i]);
+  }
+  return out;
 }
 
 /**

@@ -13,6 +13,7 @@ import { globalResponseNorm } from "../../src/ops/grn.js";
 import { layerNormChannelsFirst } from "../../src/ops/layer-norm.js";
 import { linear } from "../../src/ops/linear.js";
 import { conv2d } from "../../src/ops/conv2d.js";
+import { convOutputSize } from "../../src/ops/conv-geometry.js";
 import { mulberry32 } from "../../src/ops/drop-path.js";
 
 const backends = [new Backend("js", 1), new Backend("js", 2), new Backend("wasm", 1), new Backend("wasm", 2)];
@@ -61,12 +62,13 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("fast
     }
   });
 
-  it.each(CHANNELS)("depthwise 7x7 and 3x3 with %i channels, batch 3, non-square", (C) => {
+  it.each(CHANNELS)("depthwise 7x7, 5x5 and 3x3 with %i channels, batch 3, non-square", (C) => {
     for (const [H, W, k] of [
       [9, 13, 7],
       [1, 1, 7],
       [20, 5, 7],
       [6, 17, 3],
+      [11, 4, 5],
       [3, 2, 7],
     ]) {
       // prettier-ignore
@@ -112,6 +114,32 @@ describe.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))("fast
       conv2d(ref, x, w, b, N, Cin, H, W, Cout, OH, OW, k, k, 0);
       ops.conv2d(out, x, w, b, N, Cin, H, W, Cout, OH, OW, k, k, 0);
       // float32 sums of Cin * k * k products (the reference sums in float64): error grows like sqrt(terms)
+      expect(normalizedError(out, ref)).toBeLessThan(1e-7 * Math.sqrt(Cin * k * k) + 5e-7);
+    }
+  });
+
+  it.each(CHANNELS)("padded strided conv (im2col: timm's overlap stem) with %i input channels", (Cin) => {
+    for (const [H, W, k, stride, pad, Cout] of [
+      [9, 13, 3, 2, 1, 42], // the overlap stem's conv: odd sizes round up
+      [64, 40, 3, 2, 1, 7],
+      [1, 1, 3, 2, 1, 5],
+      [10, 7, 5, 1, 2, 3],
+      [8, 11, 3, 3, 0, 1],
+      [5, 6, 4, 2, 3, 2], // padding wider than a stride: whole padded rows and columns
+    ]) {
+      // prettier-ignore
+      const N = 3;
+      const x = rand(N * Cin * H * W);
+      const w = rand(Cout * Cin * k * k, 1 / Math.sqrt(Cin * k * k));
+      const b = rand(Cout, 0.1);
+      const [OH, OW] = [convOutputSize(H, k, stride, pad), convOutputSize(W, k, stride, pad)];
+      const ref = new Float32Array(N * Cout * OH * OW);
+      const out = new Float32Array(N * Cout * OH * OW);
+      conv2d(ref, x, w, b, N, Cin, H, W, Cout, OH, OW, k, stride, pad);
+      ops.conv2d(out, x, w, b, N, Cin, H, W, Cout, OH, OW, k, stride, pad);
+      expect(normalizedError(out, ref)).toBeLessThan(1e-7 * Math.sqrt(Cin * k * k) + 5e-7);
+      conv2d(ref, x, w, null, N, Cin, H, W, Cout, OH, OW, k, stride, pad);
+      ops.conv2d(out, x, w, null, N, Cin, H, W, Cout, OH, OW, k, stride, pad);
       expect(normalizedError(out, ref)).toBeLessThan(1e-7 * Math.sqrt(Cin * k * k) + 5e-7);
     }
   });

@@ -24,7 +24,9 @@ it.skipIf(engineHasRelaxedSimd() || process.env.CONVNEXT_EXPECT_RELAXED_SIMD ===
   () => {
     const root = join(import.meta.dirname, "../..");
     const vitest = join(root, "node_modules/vitest/vitest.mjs");
-    const files = ["relaxed-simd", "kernels-fast", "executors", "backends"].map((f) => `test/backend/${f}.test.ts`);
+    const files = ["relaxed-simd", "kernels-fast", "executors", "backends", "gemm-dtypes", "executors-dtypes"].map(
+      (f) => `test/backend/${f}.test.ts`,
+    );
     // throws (failing this test, with the child's output) if any child test fails
     const flag = "--experimental-wasm-relaxed-simd";
     execFileSync(process.execPath, [flag, vitest, "run", `--execArgv=${flag}`, ...files], {

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumExecutable, startStaticServer } from "../../tools/browser.mjs";
-import { fixture, readTensors, toleranceRatio } from "../helpers/helpers.js";
+import { loadPretrained, referenceExecutor } from "../../src/index.js";
+import { fixture, readTensors, relativeToMax, toleranceRatio } from "../helpers/helpers.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SERVED = ["dist/", "test/browser/", "test/fixtures/tiny-classifier/"];
@@ -22,10 +23,16 @@ interface RunResult {
   workerChunks: number;
   relaxedSimd: boolean;
   crossOriginIsolated: boolean;
+  dtypes: string[];
   outputs: Record<string, number[]>;
 }
 
-describe.skipIf(!executable && !required)("in Chromium", () => {
+const skipped = !executable && !required;
+const HOW =
+  "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; CONVNEXT_BROWSER_TESTS=required makes a missing browser a failure";
+if (skipped) console.warn(`test/browser: skipped, no Chromium found (${HOW})`);
+
+describe.skipIf(skipped)(skipped ? `in Chromium (skipped: no Chromium found; ${HOW})` : "in Chromium", () => {
   const expected = readTensors(fixture("tiny-classifier", "expected.safetensors"));
   let server: Awaited<ReturnType<typeof startStaticServer>> | undefined;
   let browser: Browser | undefined;
@@ -103,6 +110,27 @@ describe.skipIf(!executable && !required)("in Chromium", () => {
     expect(result.workerChunks).toBeGreaterThan(0);
     expectParity(result);
   });
+
+  // the wasm GEMMs for such weights are a module of their own (test/backend/weight-kernels.test.ts): fetched
+  // when fromPretrained meets the model, the running backend switching to it, its Web Worker restarted
+  it.each([
+    ["f16", ["F16"], 1e-5],
+    ["int8", ["F32", "I8"], 3e-2], // test/backend/executors-dtypes.test.ts: one level of a quantized pixel
+  ] as const)(
+    "dtype %s on an isolated page: the weight kernels load on demand, two threads",
+    async (dtype, held, tolerance) => {
+      const result = await run("isolated", { backend: "wasm", threads: 2, dtype });
+      expect([result.backend, result.threads, result.dtypes]).toEqual(["wasm", 2, held]);
+      expect(result.workerChunks).toBeGreaterThan(0);
+      const model = await loadPretrained(fixture("tiny-classifier"), { dtype, onWarning: () => {} });
+      const pixels = expected.get("pixel_values")!;
+      const reference = model.forwardNamed(pixels, { outputHiddenStates: true, executor: referenceExecutor });
+      expect(Object.keys(result.outputs).sort()).toEqual([...reference.keys()].sort());
+      for (const [key, values] of Object.entries(result.outputs)) {
+        expect(relativeToMax(values, reference.get(key)!.data), key).toBeLessThan(tolerance);
+      }
+    },
+  );
 
   it("the model inside a dedicated Worker of an isolated page: wasm on two threads", async () => {
     const result = await run("isolated", { backend: "wasm", threads: 2 }, true);

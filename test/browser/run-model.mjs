@@ -9,7 +9,10 @@ async function bytes(name) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** options: { backend?: "wasm" | "js", threads?: number } (none: the defaults this platform picks) */
+/**
+ * options: { backend?: "wasm" | "js", threads?: number, dtype?: "f16" | "int8" } (none: the defaults this platform
+ * picks; dtype: fromPretrained's option, converting the weights on load)
+ */
 export async function runModel(options) {
   const core = await import(new URL("../../dist/core.js", import.meta.url).href);
   const files = core.memoryFiles("tiny-classifier", {
@@ -20,7 +23,7 @@ export async function runModel(options) {
   const pixels = core.rawToTensor(expected.tensors.get("pixel_values"));
   if (options.backend) core.configureBackend({ backend: options.backend, threads: options.threads ?? 0 });
   const backend = core.getBackend();
-  const model = await core.loadPretrained(files, { onWarning: () => {} });
+  const model = await core.loadPretrained(files, { onWarning: () => {}, ...(options.dtype && { dtype: options.dtype }) }); // prettier-ignore
   let out = model.forward(pixels, { outputHiddenStates: true });
   // workers start once this thread has yielded; retry until a pass had chunks run by them
   let workerChunks = 0;
@@ -38,6 +41,7 @@ export async function runModel(options) {
     workerChunks,
     relaxedSimd: core.wasmRelaxedSimd(),
     crossOriginIsolated: globalThis.crossOriginIsolated,
+    dtypes: [...new Set(model.namedParameters().map(([, p]) => p.dtype))].sort(),
     outputs: Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, Array.from(t.data)])),
   };
 }

@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import convert from "../../src/cli/convert.js";
-import info, { countMacs } from "../../src/cli/info.js";
+import info from "../../src/cli/info.js";
 import { parseSafetensors } from "../../src/io/safetensors.js";
-import { parseConvNextConfig } from "../../src/model/config.js";
-import { fixture } from "../helpers/helpers.js";
+import { loadPretrained, type ConvNextForImageClassification } from "../../src/index.js";
+import { fixture, readTensors } from "../helpers/helpers.js";
+
+const PIXELS = readTensors(fixture("tiny-classifier", "expected.safetensors")).get("pixel_values")!;
 
 let out: string;
 beforeEach(() => {
@@ -75,27 +77,58 @@ describe("convnext convert", () => {
   });
 });
 
+describe("convnext convert --dtype", () => {
+  test.each(["f16", "bf16"])(
+    "%s: every tensor 16-bit, torch_dtype set, loads back to the same outputs",
+    async (dtype) => {
+      const dir = join(out, dtype);
+      expect(await convert.run(["--model", fixture("tiny-classifier"), "--output", dir, "--dtype", dtype])).toBe(0);
+      const written = tensorsOf(join(dir, "model.safetensors")).tensors;
+      const DTYPE = dtype.toUpperCase();
+      expect(new Set([...written.values()].map((t) => t.dtype))).toEqual(new Set([DTYPE]));
+      const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+      expect(config.torch_dtype).toBe(dtype === "f16" ? "float16" : "bfloat16");
+      expect(config.quantization_config).toBeUndefined();
+      const direct = (await loadPretrained(fixture("tiny-classifier"), { dtype: dtype as "f16" })) as ConvNextForImageClassification; // prettier-ignore
+      const reread = (await loadPretrained(dir, { dtype: "auto" })) as ConvNextForImageClassification;
+      expect(reread.classifier!.weight.dtype).toBe(DTYPE);
+      expect(reread.forward(PIXELS).logits.data).toEqual(direct.forward(PIXELS).logits.data);
+    },
+  );
+
+  test("int8: Linear weights I8 + weight_scale, the rest F32, a quantization_config; back to f32 drops it", async () => {
+    const dir = join(out, "int8");
+    expect(await convert.run(["--model", fixture("tiny-classifier"), "--output", dir, "--dtype", "int8"])).toBe(0);
+    const written = tensorsOf(join(dir, "model.safetensors")).tensors;
+    const int8 = [...written].filter(([, t]) => t.dtype === "I8").map(([k]) => k);
+    // 5 blocks x (pwconv1, pwconv2) + the classifier
+    expect(int8.length).toBe(11);
+    expect(int8.every((k) => /(pwconv[12]|classifier)\.weight$/.test(k))).toBe(true);
+    for (const k of int8) expect(written.get(`${k}_scale`)!.shape).toEqual([written.get(k)!.shape[0], 1]);
+    expect(written.size).toBe(tensorsOf(fixture("tiny-classifier", "model.safetensors")).tensors.size + int8.length);
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    expect(config.quantization_config.quant_method).toBe("compressed-tensors");
+    const direct = (await loadPretrained(fixture("tiny-classifier"), { dtype: "int8" })) as ConvNextForImageClassification; // prettier-ignore
+    const reread = (await loadPretrained(dir)) as ConvNextForImageClassification;
+    expect(reread.forward(PIXELS).logits.data).toEqual(direct.forward(PIXELS).logits.data);
+
+    const back = join(out, "back");
+    expect(await convert.run(["--model", dir, "--output", back])).toBe(0);
+    expect(JSON.parse(readFileSync(join(back, "config.json"), "utf8")).quantization_config).toBeUndefined();
+    const f32 = tensorsOf(join(back, "model.safetensors")).tensors;
+    expect(new Set([...f32.values()].map((t) => t.dtype))).toEqual(new Set(["F32"]));
+    expect(f32.has("classifier.weight_scale")).toBe(false);
+  });
+
+  test("an unknown dtype is a usage error", async () => {
+    await expect(
+      convert.run(["--model", fixture("tiny-classifier"), "--output", join(out, "x"), "--dtype", "int4"]),
+    ).rejects.toThrow(/--dtype must be f32, f16, bf16, int8, got "int4"/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
 describe("convnext info", () => {
-  test("FLOPs: tiny-classifier at 64x64, multiply-adds counted layer by layer by hand", () => {
-    const config = parseConvNextConfig(JSON.parse(readFileSync(fixture("tiny-classifier", "config.json"), "utf8")));
-    // stem 16*16*8*3*16 = 98304; stage 1 (16x16, C 8): 256*(8*49 + 8*32 + 32*8) = 231424;
-    // stage 2 (8x8, C 16): down 64*16*8*4 = 32768, block 64*(16*49 + 2*16*64) = 181248;
-    // stage 3 (4x4, C 32, 2 blocks): down 32768, 2*16*(32*49 + 2*32*128) = 312320;
-    // stage 4 (2x2, C 64): down 32768, 4*(64*49 + 2*64*256) = 143616; classifier 64*5 = 320
-    expect(countMacs(config, 64, true)).toBe(1_065_536);
-  });
-
-  test("FLOPs: convnext-tiny at 224 is the paper's 4.5 G multiply-adds", () => {
-    const config = parseConvNextConfig({
-      model_type: "convnext",
-      hidden_sizes: [96, 192, 384, 768],
-      depths: [3, 3, 9, 3],
-    });
-    const macs = countMacs(config, 224, false);
-    expect(macs).toBeGreaterThan(4.4e9);
-    expect(macs).toBeLessThan(4.5e9);
-  });
-
   test("prints architecture, parameters (= the checkpoint's element count), dtype, FLOPs and files", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((s: string) => void lines.push(s));

@@ -1,10 +1,10 @@
 // `convnext forward` end to end (the built CLI in a child process): parity on every fixture, a full-size
 // convnext-tiny-224, and bad input giving one clear error, a non-zero exit code and no output file.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { serializeSafetensors } from "../../src/io/safetensors.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { fixture, randomArray, readTensors } from "../helpers/helpers.js";
@@ -12,6 +12,7 @@ import { expectParity, MODEL_FIXTURES } from "../helpers/parity.js";
 
 const CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "convnext-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function convnext(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 300_000 });

@@ -2,7 +2,9 @@
 // HEAD/GET /{repo}/resolve/{revision}/{file} with X-Repo-Commit and ETag (git blob sha1, quoted) for small
 // files; LFS files answer 302 to a CDN on ANOTHER origin with X-Linked-Etag (sha256) / X-Linked-Size;
 // 404 with X-Error-Code EntryNotFound / RepoNotFound / RevisionNotFound; 401 without the token on a
-// private repo; Range requests (206); and, on request, a connection cut after N bytes.
+// private repo; Range requests (206); and, on request, a connection cut after N bytes. For the browser
+// loader: GET /api/models/{repo}/revision/{revision} (model_info with blobs=true: the commit and each file's
+// size and LFS sha256), and, with `cors`, the CORS headers huggingface.co sends (preflights included).
 // Hostile modes (`hostile`): a body longer than announced, a gzip bomb despite Accept-Encoding: identity, a body
 // dripping one byte at a time, slow chunks (so concurrent downloads overlap), and a mirror answering HEAD with an
 // absolute redirect to its own origin (the 3xx carries the metadata, the target only the bytes).
@@ -33,6 +35,9 @@ export interface LoggedRequest {
   range: string | undefined;
 }
 
+const EXPOSED_HEADERS =
+  "X-Repo-Commit, X-Error-Code, X-Error-Message, X-Linked-Etag, X-Linked-Size, ETag, Content-Length, Content-Range";
+
 export interface HostileModes {
   /** After the file, keep sending this many more bytes (no Content-Length). */
   overflow?: number;
@@ -56,6 +61,8 @@ export class FakeHub {
   /** Lie about sizes / contents, to test the checks. */
   sizeLie = 0;
   corrupt = false;
+  /** Answer cross-origin requests (a page on another origin), like huggingface.co. */
+  cors = false;
   hostile: HostileModes = {};
   hubUrl = "";
   cdnUrl = "";
@@ -100,8 +107,24 @@ export class FakeHub {
     });
   }
 
+  /** CORS headers on every answer, and the answer to a preflight; true when the request is answered. */
+  private corsPreflight(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.cors) return false;
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+    if (req.method !== "OPTIONS") return false;
+    res.writeHead(204, {
+      "Access-Control-Allow-Methods": "GET, HEAD",
+      "Access-Control-Allow-Headers": "Authorization, Range",
+      "Access-Control-Max-Age": "600",
+    });
+    res.end();
+    return true;
+  }
+
   private handleHub(req: IncomingMessage, res: ServerResponse) {
     this.record("hub", req);
+    if (this.corsPreflight(req, res)) return;
     const mirrored = /^\/mirror-cache\/([0-9a-f]{64}|[0-9a-f]{40})$/.exec(req.url ?? "");
     if (mirrored) {
       const entry = Object.values(this.repos)
@@ -110,6 +133,8 @@ export class FakeHub {
       if (!entry) return this.fail(res, 404, null);
       return this.send(req, res, entry.bytes, {}, req.url!); // the bytes only, no hub headers
     }
+    const api = /^\/api\/models\/(.+?)\/revision\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? "");
+    if (api) return this.handleApi(req, res, api[1], decodeURIComponent(api[2]));
     const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(req.url ?? "");
     if (!m) return this.fail(res, 404, null);
     const [, repoId, rawRevision, rawFile] = m;
@@ -153,8 +178,29 @@ export class FakeHub {
     this.send(req, res, entry.bytes, { "X-Repo-Commit": commit, ETag: `"${gitBlobSha1(entry.bytes)}"` }, req.url!);
   }
 
+  /** model_info(repo, revision, files_metadata=True): the commit and every file with its size (and LFS sha256). */
+  private handleApi(req: IncomingMessage, res: ServerResponse, repoId: string, revision: string) {
+    const repo = this.repos[repoId];
+    if (!repo) return this.fail(res, 401, "RepoNotFound", "Repository not found");
+    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+      return this.fail(res, req.headers.authorization ? 403 : 401, null, "Access to this repo is restricted");
+    }
+    const commit = revision === repo.commit ? repo.commit : repo.refs[revision];
+    if (!commit) return this.fail(res, 404, "RevisionNotFound", "Invalid rev id");
+    const siblings = Object.entries(repo.files).map(([rfilename, f]) => ({
+      rfilename,
+      blobId: gitBlobSha1(f.bytes),
+      size: f.bytes.length + (f.lfs ? this.sizeLie : 0),
+      ...(f.lfs ? { lfs: { sha256: sha256(f.bytes), size: f.bytes.length, pointerSize: 134 } } : {}),
+    }));
+    const body = JSON.stringify({ id: repoId, sha: commit, siblings });
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  }
+
   private handleCdn(req: IncomingMessage, res: ServerResponse) {
     this.record("cdn", req);
+    if (this.corsPreflight(req, res)) return;
     const m = /^\/blobs\/([0-9a-f]{64})/.exec(req.url ?? "");
     const bytes = m ? this.blobs.get(m[1]) : undefined;
     if (!bytes) return this.fail(res, 404, null);

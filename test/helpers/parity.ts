@@ -1,5 +1,6 @@
 // Running the model fixtures (outputs of the real transformers v4.37.2) and the parity assertion:
 // max|a - e| <= 1e-5 + 1e-5 * max|e| per tensor.
+import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { loadPretrained } from "../../src/index.js";
 import type { ModelFiles } from "../../src/pretrained/model-files.js";
@@ -13,6 +14,41 @@ export const MODEL_FIXTURES = [
   "v2-tiny-classifier",
   "v2-backbone",
 ];
+
+/** Fixtures made by the real timm (shared/ with v1.0.28, tools/timm_fixtures.py with v1.0.29). */
+export const TIMM_FIXTURES = [
+  "timm-convnext-tiny-custom",
+  "timm-convnext-convmlp",
+  "timm-convnextv2-grn",
+  "timm-convnext-features",
+  "timm-overlap-hnf",
+  "timm-zepto-rms-ols",
+  "timm-mlp-head-k5-nobias",
+  "timm-v2-ls-rms-silu",
+  "timm-test-convnext3",
+];
+
+/** The features_only out_indices a timm fixture's feature_maps.<i> were made with, or null. */
+export function timmOutIndices(name: string): number[] | null {
+  const recipe = JSON.parse(readFileSync(fixture(name, "fixture.json"), "utf8"));
+  return recipe.out_indices ?? recipe.spec?.out_indices ?? null;
+}
+
+/** logits, features, pre_logits of the classifier and, when the fixture has them, the features_only maps. */
+export async function runTimmFixture(
+  name: string,
+  dir: string | ModelFiles = fixture(name),
+): Promise<Map<string, Tensor>> {
+  // prettier-ignore
+  const pixelValues = readTensors(fixture(name, "expected.safetensors")).get("pixel_values")!;
+  const out = (await loadPretrained(dir)).forwardNamed(pixelValues);
+  const outIndices = timmOutIndices(name);
+  if (outIndices) {
+    const backbone = await loadPretrained(dir, { outIndices, onWarning: () => {} });
+    for (const [k, v] of backbone.forwardNamed(pixelValues)) out.set(k, v);
+  }
+  return out;
+}
 
 /** Runs a model on the fixture's pixel_values (and labels) and returns every output under HF's names. */
 export async function runFixture(name: string, dir: string | ModelFiles = fixture(name)): Promise<Map<string, Tensor>> {

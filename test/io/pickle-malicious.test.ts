@@ -43,8 +43,12 @@ function sharedCases(): Case[] {
 }
 
 /** The generated cases as model directories (with a shared case's config.json). */
+const roots: string[] = [];
+afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
 function extraCases(): Case[] {
   const root = mkdtempSync(join(tmpdir(), "convnext-malicious-"));
+  roots.push(root);
   return maliciousExtraCases().map(({ name, dangerousGlobal, files }) => {
     const dir = join(root, name);
     mkdirSync(dir);

@@ -17,27 +17,11 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConvNextForImageClassification, resolveModel, type DownloadProgress } from "../../src/index.js";
-import { FakeHub, gitBlobSha1, sha256, useFakeHub, type HubRepo } from "../helpers/fake-hub.js";
+import { FakeHub, gitBlobSha1, sha256, useFakeHub } from "../helpers/fake-hub.js";
 import { fixture, readTensors, toleranceRatio } from "../helpers/helpers.js";
+import { COMMIT, CONFIG, PREPROCESSOR, tinyRepo, WEIGHTS } from "../helpers/tiny-repo.js";
 
-const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const read = (p: string) => new Uint8Array(readFileSync(p));
-const CONFIG = read(fixture("tiny-classifier", "config.json"));
-const WEIGHTS = read(fixture("tiny-classifier", "model.safetensors"));
-const PREPROCESSOR = read(fixture("tiny-classifier", "preprocessor_config.json"));
-
-function tinyRepo(extra: Partial<HubRepo> = {}): HubRepo {
-  return {
-    commit: COMMIT,
-    refs: { main: COMMIT, v1: COMMIT },
-    files: {
-      "config.json": { bytes: CONFIG, lfs: false },
-      "preprocessor_config.json": { bytes: PREPROCESSOR, lfs: false },
-      "model.safetensors": { bytes: WEIGHTS, lfs: true },
-    },
-    ...extra,
-  };
-}
 
 let home: string;
 let hub: FakeHub;

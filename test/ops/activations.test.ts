@@ -1,5 +1,5 @@
 // erf/erfc and every ACT2FN activation against independent references: Python's libm values
-// (test/fixtures/erf-reference.json, made by scripts/erf_reference.py) and PyTorch's formulas.
+// (test/fixtures/erf-reference.json, made by tools/erf_reference.py) and PyTorch's formulas.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ACTIVATIONS, erf, erfc, gelu, getActivation } from "../../src/ops/index.js";

@@ -19,6 +19,7 @@ import {
   topK,
 } from "../../src/ops/index.js";
 import { randomArray, relativeToMax } from "../helpers/helpers.js";
+import { scaleNorm } from "../../src/ops/scale-norm.js";
 
 /** torch.nn.functional.conv2d, the textbook way: out[n,o,y,x] = b[o] + sum w[o,i,ky,kx] * xpad[n, g*cin+i, y*s+ky, x*s+kx]. */
 function conv2dNaive(
@@ -248,7 +249,7 @@ describe("small ops", () => {
     const N = 400;
     const per = 3;
     const x = new Float32Array(N * per).fill(1);
-    dropPath(x, N, per, 0.25, mulberry32(7));
+    dropPath(x, new Float32Array(N), N, per, 0.25, mulberry32(7));
     let kept = 0;
     for (let n = 0; n < N; n++) {
       const v = x[n * per];
@@ -259,7 +260,7 @@ describe("small ops", () => {
     expect(kept / N).toBeGreaterThan(0.68);
     expect(kept / N).toBeLessThan(0.82);
     const y = Float32Array.of(1, 2, 3);
-    dropPath(y, 1, 3, 0, mulberry32(1));
+    dropPath(y, new Float32Array(1), 1, 3, 0, mulberry32(1));
     expect(Array.from(y)).toEqual([1, 2, 3]);
   });
 
@@ -286,5 +287,31 @@ describe("small ops", () => {
     const identity = x.slice();
     globalResponseNorm(identity, new Float32Array(C), new Float32Array(C), N, HW, C, new Float64Array(C));
     expect(identity).toEqual(x);
+  });
+});
+
+describe("timm's scale norms (RmsNorm2d, SimpleNorm2d): hand-computed", () => {
+  // one pixel, C = 3, x = (1, 2, 3), weight (1, 2, 0.5), eps 0
+  const x = Float32Array.of(1, 2, 3);
+  const w = Float32Array.of(1, 2, 0.5);
+  it("rmsnorm divides by sqrt(mean x^2) = sqrt(14 / 3), no centring", () => {
+    const out = new Float32Array(3);
+    scaleNorm(out, x, w, 1, 3, 1, 0, "rmsnorm");
+    const r = Math.sqrt(14 / 3);
+    expect(Array.from(out)).toEqual([1 / r, 4 / r, 1.5 / r].map(Math.fround));
+  });
+  it("simplenorm divides by the unbiased std (var = 1), not centred", () => {
+    const out = new Float32Array(3);
+    scaleNorm(out, x, w, 1, 3, 1, 0, "simplenorm");
+    expect(Array.from(out)).toEqual([1, 4, 1.5]);
+  });
+  it("channels-first layout: dim 1 of [N, C, HW]", () => {
+    // N = 1, C = 3, HW = 2: pixel 0 is (1, 2, 3), pixel 1 is (2, 2, 2) (a constant row: unbiased var 0)
+    const cf = Float32Array.of(1, 2, 2, 2, 3, 2);
+    const out = new Float32Array(6);
+    scaleNorm(out, cf, Float32Array.of(1, 1, 1), 1, 3, 2, 1e-6, "simplenorm");
+    expect(out[0]).toBeCloseTo(1, 5);
+    expect(out[2]).toBeCloseTo(2, 5);
+    expect(out[1]).toBeCloseTo(2 / Math.sqrt(1e-6), 0); // x / sqrt(0 + eps): not centred, so not 0
   });
 });

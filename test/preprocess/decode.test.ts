@@ -152,8 +152,11 @@ describe("pixel limit", () => {
   });
 
   it("names the file for unknown formats and empty files", () => {
-    expect(() => decodeImage(new TextEncoder().encode("GIF89a...."), { source: "a.gif" })).toThrow(
+    expect(() => decodeImage(new TextEncoder().encode("XIF89a...."), { source: "a.gif" })).toThrow(
       /a\.gif: unknown image format/,
+    );
+    expect(() => decodeImage(new TextEncoder().encode("GIF89a...."), { source: "a.gif" })).toThrow(
+      /a\.gif: truncated GIF header/,
     );
     expect(() => decodeImage(new Uint8Array(0), { source: "e.png" })).toThrow(/e\.png: empty file/);
   });

@@ -72,7 +72,7 @@ describe("JPEG corpus against Pillow", () => {
     expect(corpus.filter(({ entry }) => entry.raw).length).toBeGreaterThan(280);
   });
 
-  it("the committed expectations (scripts/pil_decode_hashes.py) agree with pil-decoded.json", () => {
+  it("the committed expectations (tools/pil_decode_hashes.py) agree with pil-decoded.json", () => {
     for (const { entry } of corpus) {
       const e = expected.files[entry.path];
       expect(e, entry.path).toBeDefined();

@@ -1,4 +1,4 @@
-// resize.ts against Pillow 9.4 itself: expectations written by scripts/pil_resize_expectations.py.
+// resize.ts against Pillow 9.4 itself: expectations written by tools/pil_resize_expectations.py.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

@@ -151,7 +151,7 @@ describe("strict loading", () => {
     const model = (await loadPretrained(
       memoryFiles("bf16", { "config.json": CONFIG, "model.safetensors": bytes }),
     )) as ConvNextForImageClassification;
-    const w = model.model.embeddings.patch_embeddings.weight.data;
+    const w = model.model.embeddings.patch_embeddings!.weight.data;
     expect(w).toBeInstanceOf(Float32Array);
     const w32 = WEIGHTS.get("convnext.embeddings.patch_embeddings.weight")!.data;
     expect(w[0]).toBe(

@@ -1,0 +1,63 @@
+// The heavy operations of a training step, behind one interface so that the same forward and backward
+// (block.ts, backward.ts) run on the readable reference kernels of src/ops or on a fast backend's GEMMs and
+// convolutions (src/backend/training-kernels.ts). Layouts are the reference kernels': the pointwise layers
+// on channels-last rows [rows, features], the depthwise conv on NCHW.
+
+import { applyActivation, applyActivationBackward, getActivation, getActivationGrad } from "../ops/activations.js";
+import { depthwiseConv2d, depthwiseConv2dBackward } from "../ops/depthwise-conv.js";
+import { layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js";
+import { linear, linearBackward } from "../ops/linear.js";
+import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
+
+export interface TrainingKernels {
+  /** "reference", or the backend's kernel name. */
+  readonly name: string;
+  /**
+   * A zeroed buffer for an activation or a gradient of the step. A fast backend hands out views of its heap,
+   * so its kernels work on them in place (no copies in and out); `free` gives them back as soon as the step
+   * is done with them (the reference kernels leave that to the garbage collector).
+   */
+  alloc(n: number): Float32Array;
+  free(...buffers: Array<Float32Array | null | undefined>): void;
+  /** out [M, N] = x [M, K] . weight [N, K]^T + bias. */
+  linear(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void; // prettier-ignore
+  /** dx [M, K] (or null) = dy . weight; dw [N, K] = dy^T . x; db [N] (or null) = column sums of dy. */
+  linearBackward(dx: Float32Array | null, dw: Float32Array, db: Float32Array | null, dy: Float32Array, x: Float32Array, weight: Float32Array, M: number, K: number, N: number): void; // prettier-ignore
+  /** The block's 'same' depthwise conv (stride 1), NCHW. */
+  depthwiseConv2d(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, C: number, H: number, W: number, k: number, pad: number): void; // prettier-ignore
+  depthwiseConv2dBackward(dx: Float32Array | null, dw: Float32Array, db: Float32Array | null, dy: Float32Array, x: Float32Array, weight: Float32Array, N: number, C: number, H: number, W: number, k: number, pad: number): void; // prettier-ignore
+  /** The block's LayerNorm over rows of C channels (channels-last), and its backward (dw, db written). */
+  layerNorm(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, rows: number, C: number, eps: number): void; // prettier-ignore
+  layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, weight: Float32Array, rows: number, C: number, eps: number): void; // prettier-ignore
+  /** Layout changes per image: [N, C, HW] -> [N, HW, C] and back (ops/transpose.ts). */
+  channelsFirstToLast(out: Float32Array, x: Float32Array, N: number, C: number, HW: number): void;
+  channelsLastToFirst(out: Float32Array, x: Float32Array, N: number, C: number, HW: number): void;
+  /** out[i] = act(x[i]) for i < n. */
+  activation(out: Float32Array, x: Float32Array, n: number, name: string): void;
+  /** dx[i] = dy[i] * act'(x[i]) for i < n (dx may be dy). */
+  activationBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, n: number, name: string): void;
+}
+
+/** The kernels of src/ops: float64 sums, the definition the fast ones are checked against. */
+export const referenceKernels: TrainingKernels = {
+  name: "reference",
+  alloc: (n) => new Float32Array(n),
+  free: () => {},
+  linear,
+  linearBackward: (dx, dw, db, dy, x, weight, M, K, N) =>
+    linearBackward(dx, dw, db, dy, x, weight, M, K, N, new Float64Array(N * K)),
+  depthwiseConv2d: (out, x, weight, bias, N, C, H, W, k, pad) =>
+    depthwiseConv2d(out, x, weight, bias, N, C, H, W, H, W, k, pad),
+  depthwiseConv2dBackward: (dx, dw, db, dy, x, weight, N, C, H, W, k, pad) =>
+    depthwiseConv2dBackward(dx, dw, db, dy, x, weight, N, C, H, W, H, W, k, pad),
+  layerNorm: layerNormChannelsLast,
+  channelsFirstToLast,
+  channelsLastToFirst,
+  layerNormBackward: (dx, dw, db, dy, x, weight, rows, C, eps) =>
+    layerNormChannelsLastBackward(dx, dw, db, dy, x, weight, rows, C, eps, new Float64Array(2 * C)),
+  activation: (out, x, n, name) => {
+    out.set(x.subarray(0, n));
+    applyActivation(out, n, getActivation(name));
+  },
+  activationBackward: (dx, dy, x, n, name) => applyActivationBackward(dx, dy, x, n, getActivationGrad(name)),
+};

@@ -1,0 +1,37 @@
+// One optimisation step, as the PyTorch loop `loss = model(x, labels=y).loss; loss.backward(); opt.step()`:
+// the loss of the current parameters is returned, then every parameter the optimizer holds is updated.
+
+import type { Labels } from "../model/loss.js";
+import type { ConvNextPreTrainedModel } from "../model/pretrained-model.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { requireFloat32Parameters } from "./float32.js";
+import { computeGradients } from "./gradients.js";
+import type { TrainingKernels } from "./kernels.js";
+import type { Optimizer } from "./optimizers.js";
+
+export interface TrainStepOptions {
+  kernels?: TrainingKernels;
+  /** Drop path's draws: torch.manual_seed(seed) before the forward. */
+  seed?: number;
+}
+
+export function trainStep(
+  model: ConvNextPreTrainedModel,
+  pixelValues: Tensor,
+  labels: Labels,
+  optimizer: Optimizer,
+  options: TrainStepOptions = {},
+): number {
+  requireFloat32Parameters(model.namedParameters(), "trainStep");
+  const trained = new Set(optimizer.groups.flatMap((g) => g.params.map(([name]) => name)));
+  const g = computeGradients(model, pixelValues, {
+    labels,
+    training: true,
+    seed: options.seed,
+    inputGradient: false,
+    kernels: options.kernels,
+    trainable: (name) => trained.has(name),
+  });
+  optimizer.step(new Map([...g.grads].map(([name, t]) => [name, t.data])));
+  return g.loss!;
+}

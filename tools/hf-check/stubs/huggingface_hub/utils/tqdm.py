@@ -1,0 +1,5 @@
+from .._stub import lookup as _lookup
+
+
+def __getattr__(name):
+    return _lookup("huggingface_hub.utils.tqdm", name)
