@@ -10,6 +10,7 @@ import { constants, createReadStream } from "node:fs";
 import { lstat, open, rename, rm } from "node:fs/promises";
 import { describeNetworkError, httpError, HubHttpError, HubResponseError, request } from "./http.js";
 import type { DownloadProgress } from "./progress-bar.js";
+import type { MinSpeed } from "../pretrained/fetch-bytes.js";
 
 export interface DownloadOptions {
   url: string;
@@ -31,10 +32,7 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
 }
 
-export interface MinSpeed {
-  bytesPerSecond: number;
-  seconds: number;
-}
+export type { MinSpeed };
 
 export class DownloadError extends Error {
   constructor(

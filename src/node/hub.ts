@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { directoryFiles, readFileInto } from "./local-files.js";
 import type { ModelFiles } from "../pretrained/model-files.js";
 import { downloadFile, type MinSpeed } from "./download.js";
+import { DEFAULT_MIN_SPEED } from "../pretrained/fetch-bytes.js";
 import { acquireLock } from "./file-lock.js";
 import { COMMIT_HASH, hubEnvironment, RepoCache } from "./hub-cache.js";
 import { hubModelName, normalizeEndpoint, parseHubReference, resolveUrl } from "../pretrained/hub-reference.js";
@@ -50,8 +51,8 @@ export function minSpeedFromEnv(env: NodeJS.ProcessEnv = process.env): MinSpeed 
     return v && Number.isFinite(n) && n > 0 ? n : fallback;
   };
   return {
-    bytesPerSecond: positive(env.CONVNEXT_HUB_SPEED_LIMIT, 1000),
-    seconds: positive(env.CONVNEXT_HUB_SPEED_TIME, 30),
+    bytesPerSecond: positive(env.CONVNEXT_HUB_SPEED_LIMIT, DEFAULT_MIN_SPEED.bytesPerSecond),
+    seconds: positive(env.CONVNEXT_HUB_SPEED_TIME, DEFAULT_MIN_SPEED.seconds),
   };
 }
 
