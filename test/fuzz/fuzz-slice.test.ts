@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 const SLICE: Record<string, number> = {
   png: 1500,
   jpeg: 1500,
+  bmp: 1500,
+  gif: 1500,
   safetensors: 1500,
   pickle: 1500,
   zip: 1500,

@@ -4,10 +4,10 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { png } from "../helpers/png-writer.js";
 import { toRgb } from "../../src/preprocess/convert.js";
-import { decodeImage, sniffFormat } from "../../src/preprocess/decode.js";
+import { decodeImage, loadImageDecoders, sniffFormat } from "../../src/preprocess/decode.js";
 import { ImageDecodeError } from "../../src/preprocess/errors.js";
 import { orientationOf, readExifOrientation, transposeForOrientation } from "../../src/preprocess/exif.js";
 import type { DecodedImage } from "../../src/preprocess/image.js";
@@ -45,6 +45,8 @@ function rawShape(img: DecodedImage): number[] {
   const channels = img.data.length / (img.width * img.height);
   return channels === 1 ? [img.height, img.width] : [img.height, img.width, channels];
 }
+
+beforeAll(() => loadImageDecoders());
 
 describe("PNG decoding vs Pillow 9.4 (pil-decoded.json)", () => {
   it("covers the corpus", () => {

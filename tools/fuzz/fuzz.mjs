@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The fuzzer: `npm run fuzz -- --target png|jpeg|safetensors|pickle|zip|h5|config|preprocessor|all --cases N
+// The fuzzer: `npm run fuzz -- --target png|jpeg|bmp|gif|safetensors|pickle|zip|h5|config|preprocessor|all --cases N
 // [--seed S] [--from K] [--timeout MS] [--memory MB] [--findings DIR]`, or `--replay FILE --target T` for one input.
 // Cases run in a child process (tools/fuzz/worker.mjs) one after another; a case is a finding when it crashes the
 // child, throws something other than a clear error naming the file (see worker.mjs judgeError), runs longer than

@@ -47,10 +47,20 @@ function zipEntry(bytes, name) {
 
 const PNG_TOKENS = tokens("IHDR", "IDAT", "IEND", "PLTE", "tRNS", "zTXt", "iTXt", "iCCP", "eXIf", "acTL", "fcTL", [0x78, 0x9c], [0x78, 0x01], [0, 0, 0, 0], [0xff, 0xff, 0xff, 0xff], [0, 0, 0x40, 0]);
 const JPEG_TOKENS = tokens([0xff, 0xd8], [0xff, 0xc0], [0xff, 0xc2], [0xff, 0xc4], [0xff, 0xdb], [0xff, 0xda], [0xff, 0xdd], [0xff, 0xd9], [0xff, 0xe1], [0xff, 0xee], [0xff, 0xd0], [0xff, 0x00], [0xff, 0xff], [0xff, 0xc9], [0xff, 0xcc], "Exif\0\0", "JFIF\0", [0xff, 0xdc, 0x00, 0x04, 0xff, 0xff]);
+const BMP_TOKENS = tokens("BM", [12, 0, 0, 0], [40, 0, 0, 0], [64, 0, 0, 0], [108, 0, 0, 0], [124, 0, 0, 0], [1, 0, 0, 0], [2, 0, 0, 0], [3, 0, 0, 0], [6, 0, 0, 0], [1, 0], [4, 0], [8, 0], [16, 0], [24, 0], [32, 0], [0, 0], [0, 1], [0, 2], [0xff, 0xff, 0xff, 0xff], [0, 0, 0, 0x80]);
+const GIF_TOKENS = tokens("GIF87a", "GIF89a", [0x21, 0xf9, 0x04], [0x21, 0xff, 0x0b], "NETSCAPE2.0", [0x21, 0xfe], [0x2c], [0x3b], [0x00], [0x02], [0x08], [0x0c], [0xff, 0xff], [0x80], [0xf7], [0x40]);
 const PICKLE_TOKENS = tokens([0x80, 2], [0x28], [0x65], [0x75], [0x74], [0x52], [0x62], [0x51], [0x2e], [0x7d], [0x5d], [0x32], [0x94], [0x68, 0], [0x6a, 0xff, 0xff, 0xff, 0xff], [0x8a, 0x08], [0x8b, 0xff, 0xff, 0xff, 0x7f], [0x58, 0xff, 0xff, 0xff, 0x7f], [0x4a, 0xff, 0xff, 0xff, 0x7f], "ctorch._utils\n_rebuild_tensor_v2\n", "ccollections\nOrderedDict\n", "cposix\nsystem\n", [0x93], [0x81], [0x92], [0x69]);
 const ZIP_TOKENS = tokens([0x50, 0x4b, 3, 4], [0x50, 0x4b, 1, 2], [0x50, 0x4b, 5, 6], [0x50, 0x4b, 6, 6], [0x50, 0x4b, 6, 7], [8, 0], [0xff, 0xff, 0xff, 0xff], [1, 0, 0x18, 0]);
 const H5_TOKENS = tokens([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a], "TREE", "HEAP", "SNOD", "OHDR", "OCHK", "GCOL", "FRHP", "BTHD", [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [1, 0, 0, 0, 0, 0, 0, 0], [0x10, 0x08, 0, 0]);
 const SAFETENSORS_TOKENS = tokens('"dtype":"F32"', '"dtype":"F16"', '"shape":[', '"data_offsets":[', '"__metadata__":{"format":"tf"}', "1e9", "4294967296", "-1", "]", "}", ",", '"', "[0,0]", "[1e300]");
+
+/** BMP and GIF: their decoders load on demand, as the async image APIs load them. */
+async function decodeOnDemandFormat(bytes, source) {
+  const { loadImageDecoders } = await dist("preprocess/decode.js");
+  const { decodeToRgb } = await dist("preprocess/load-image.js");
+  await loadImageDecoders();
+  decodeToRgb(bytes, { source });
+}
 
 export const TARGETS = {
   png: {
@@ -84,6 +94,18 @@ export const TARGETS = {
       const { decodeToRgb } = await dist("preprocess/load-image.js");
       decodeToRgb(bytes, { source });
     },
+  },
+  bmp: {
+    seeds: () => files("images/bmp", /\.bmp$/i, 16384).map((p) => ({ path: p, bytes: read(p), hot: [[0, 1078]] })),
+    tokens: BMP_TOKENS,
+    ext: "bmp",
+    run: decodeOnDemandFormat,
+  },
+  gif: {
+    seeds: () => files("images/gif", /\.gif$/i, 16384).map((p) => ({ path: p, bytes: read(p), hot: [[0, 800]] })),
+    tokens: GIF_TOKENS,
+    ext: "gif",
+    run: decodeOnDemandFormat,
   },
   safetensors: {
     seeds: () =>
