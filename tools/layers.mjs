@@ -12,7 +12,7 @@ export const LAYERS = {
   ops: ["tensor"],
   model: ["ops", "tensor"],
   preprocess: ["tensor"],
-  io: ["tensor"],
+  io: ["preprocess", "tensor"], // preprocess/inflate.ts: one inflate for PNG, zip entries and HDF5 chunks
   backend: ["model", "ops", "tensor"],
   pretrained: ["backend", "model", "io", "preprocess", "ops", "tensor"],
   pipelines: ["pretrained", "backend", "model", "io", "preprocess", "ops", "tensor"],

@@ -7,6 +7,7 @@
 // Pure TypeScript (Uint8Array in), so it runs in browsers too.
 
 import type { DType } from "../tensor/dtype.js";
+import { quoted } from "./quote.js";
 
 export class PickleError extends Error {
   constructor(source: string, message: string) {
@@ -23,11 +24,12 @@ export class UnsafePickleError extends PickleError {
     readonly qualname: string,
     offset: number,
   ) {
+    const global = quoted(`${module}.${qualname}`);
     super(
       source,
-      `refusing to unpickle: global "${module}.${qualname}" (pickle offset ${offset}) is not allowed. A PyTorch state dict ` +
+      `refusing to unpickle: global ${global} (pickle offset ${offset}) is not allowed. A PyTorch state dict ` +
         `only needs torch tensor/storage rebuild functions and collections.OrderedDict; this file may be malicious ` +
-        `(it would import and call "${module}.${qualname}" in Python)`,
+        `(it would import and call ${global} in Python)`,
     );
     this.name = "UnsafePickleError";
   }
@@ -95,7 +97,8 @@ function rebuildTensor(args: PyValue[], fail: (msg: string) => never): TensorRef
     fail(`tensor storage offset ${describe(offset)} is invalid`);
   const shape = intList(size, "tensor size", fail);
   const strides = intList(stride, "tensor stride", fail);
-  if (strides.length !== shape.length) fail(`tensor size [${shape}] and stride [${strides}] differ in length`);
+  if (strides.length !== shape.length)
+    fail(`tensor size ${quoted(shape)} and stride ${quoted(strides)} differ in length`);
   return new TensorRef(storage, offset as number, shape, strides);
 }
 
@@ -162,6 +165,14 @@ export interface UnpickleResult {
 
 const MAX_LONG_BYTES = 1024;
 
+/**
+ * Work budget of one pickle: every opcode costs 1, every dict it makes 16 (a Map). Memory grows with the
+ * opcodes run (DUP is one byte), so this bounds it (about 100 MB at worst); a real state dict's data.pkl
+ * runs some 20 opcodes per tensor, a few hundred thousand for the largest checkpoints.
+ */
+export const MAX_PICKLE_WORK = 10_000_000;
+const DICT_COST = 16;
+
 /** Interprets one pickle (protocols 0-5), refusing every global outside the allowlist. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): UnpickleResult {
   const source = options.source ?? "pickle";
@@ -204,6 +215,16 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
     }
   };
 
+  let work = 0;
+  const spend = (cost: number) => {
+    work += cost;
+    if (work > MAX_PICKLE_WORK)
+      fail(`more than ${MAX_PICKLE_WORK} units of work (opcodes, dicts): not a state dict, or a hostile file`);
+  };
+  const newDict = (ordered: boolean) => {
+    spend(DICT_COST);
+    return new PyDict(ordered);
+  };
   const stack: PyValue[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
@@ -229,6 +250,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
     if (!(fn instanceof PyGlobal)) return fail(`cannot call ${describe(fn)}`);
     if (!Array.isArray(args)) return fail(`arguments of ${fn.module}.${fn.name} are ${describe(args)}, not a tuple`);
     if (!fn.call) return fail(`${fn.module}.${fn.name} cannot be called in a state dict`);
+    spend(DICT_COST); // a call builds an object (OrderedDict, tensor reference)
     return fn.call(args, fail);
   };
   const setItem = (dict: PyValue, key: PyValue, value: PyValue) => {
@@ -238,7 +260,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
   };
   const append = (list: PyValue, items: PyValue[]) => {
     if (!Array.isArray(list)) fail(`APPEND on ${describe(list)}`);
-    (list as PyValue[]).push(...items);
+    // A loop, not push(...items): a long APPENDS would overflow the call stack with spread arguments.
+    for (const item of items) (list as PyValue[]).push(item);
   };
   const int = (v: bigint): number | bigint =>
     v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
@@ -253,12 +276,13 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
     const t = s.endsWith("L") ? s.slice(0, -1) : s;
     if (t === "00") return false;
     if (t === "01") return true;
-    if (!/^[+-]?\d+$/.test(t) || t.length > 400) fail(`bad integer literal ${JSON.stringify(s)}`);
+    if (!/^[+-]?\d+$/.test(t) || t.length > 400) fail(`bad integer literal ${quoted(s)}`);
     return int(BigInt(t));
   };
 
   for (;;) {
     opAt = pos;
+    spend(1);
     const op = u8();
     switch (op) {
       case 0x80: // PROTO
@@ -327,7 +351,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
         // FLOAT (text)
         const s = line();
         const f = Number(s);
-        if (s.trim() === "" || Number.isNaN(f)) fail(`bad float literal ${JSON.stringify(s)}`);
+        if (s.trim() === "" || Number.isNaN(f)) fail(`bad float literal ${quoted(s)}`);
         stack.push(f);
         break;
       }
@@ -407,12 +431,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
         break;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PyDict(false));
+        stack.push(newDict(false));
         break;
       case 0x64: {
         // DICT
         const items = popMark();
-        const d = new PyDict(false);
+        const d = newDict(false);
         for (let i = 0; i + 1 < items.length; i += 2) setItem(d, items[i], items[i + 1]);
         stack.push(d);
         break;
@@ -551,8 +575,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
 /** Python's repr of a str/bytes (protocol 0 STRING): 'text' or "text" with backslash escapes. */
 function pythonStringLiteral(s: string, fail: (msg: string) => never): string {
   const q = s[0];
-  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q)
-    fail(`bad STRING literal ${JSON.stringify(s)}`);
+  if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) fail(`bad STRING literal ${quoted(s)}`);
   return unescape(s.slice(1, -1), false, fail);
 }
 

@@ -4,9 +4,12 @@
 
 import { DTYPE_BYTES, decodeToFloat32, isDType, type DType } from "../tensor/dtype.js";
 import { numel, Tensor } from "../tensor/tensor.js";
+import { quoted } from "./quote.js";
 
 /** Largest JSON header accepted (the reference Rust implementation uses the same 100 MB limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
+/** Most tensors in one file: a ConvNeXT has under 1,000, the largest published shards ~10,000. */
+export const MAX_TENSORS = 100_000;
 
 export interface RawTensor {
   dtype: DType;
@@ -46,24 +49,27 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header is not a JSON object");
+  const names = Object.keys(header as object);
+  if (names.length > MAX_TENSORS + 1) fail(`header has ${names.length} entries, above the limit of ${MAX_TENSORS}`);
 
   const data = buf.subarray(8 + n);
   const tensors = new Map<string, RawTensor>();
   let metadata: Record<string, string> = {};
   const spans: Array<[number, number, string]> = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  for (const name of names) {
+    const entry = (header as Record<string, unknown>)[name];
+    const tensor = `tensor ${quoted(name)}`;
     if (name === "__metadata__") {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) fail("__metadata__ is not an object");
       metadata = Object.fromEntries(Object.entries(entry as object).map(([k, v]) => [k, String(v)]));
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== "object" || e === null) fail(`entry "${name}" is not an object`);
-    if (typeof e.dtype !== "string" || !isDType(e.dtype))
-      fail(`tensor "${name}" has unknown dtype ${JSON.stringify(e.dtype)}`);
+    if (typeof e !== "object" || e === null) fail(`entry ${quoted(name)} is not an object`);
+    if (typeof e.dtype !== "string" || !isDType(e.dtype)) fail(`${tensor} has unknown dtype ${quoted(e.dtype)}`);
     const dtype = e.dtype as DType;
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
+      fail(`${tensor} has an invalid shape ${quoted(e.shape)}`);
     }
     const shape = e.shape as number[];
     const offsets = e.data_offsets;
@@ -73,23 +79,22 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offsets[0] > offsets[1]
     ) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(`${tensor} has invalid data_offsets ${quoted(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     if (end > data.length)
-      fail(`tensor "${name}" data_offsets [${begin}, ${end}] run past the data section (${data.length} bytes)`);
+      fail(`${tensor} data_offsets [${begin}, ${end}] run past the data section (${data.length} bytes)`);
     const expected = numel(shape) * DTYPE_BYTES[dtype];
     if (end - begin !== expected) {
-      fail(
-        `tensor "${name}" is ${dtype} of shape [${shape.join(", ")}] = ${expected} bytes, but data_offsets span ${end - begin}`,
-      );
+      const dims = shape.length <= 16 ? `[${shape.join(", ")}]` : quoted(shape);
+      fail(`${tensor} is ${dtype} of shape ${dims} = ${expected} bytes, but data_offsets span ${end - begin}`);
     }
     spans.push([begin, end, name]);
     tensors.set(name, { dtype, shape, bytes: data.subarray(begin, end) });
   }
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) fail(`tensors "${spans[i - 1][2]}" and "${spans[i][2]}" overlap`);
+    if (spans[i][0] < spans[i - 1][1]) fail(`tensors ${quoted(spans[i - 1][2])} and ${quoted(spans[i][2])} overlap`);
   }
   return { tensors, metadata };
 }

@@ -15,6 +15,7 @@ import {
   type StorageRefLike,
 } from "./pickle.js";
 import type { RawTensor } from "./safetensors.js";
+import { quoted } from "./quote.js";
 import { looksLikeZip, openZip } from "./zip.js";
 
 export class TorchCheckpointError extends Error {
@@ -196,7 +197,7 @@ function materialize(key: string, t: TensorRef, data: Map<string, Uint8Array>, s
   let expected = 1;
   for (let d = t.shape.length - 1; d >= 0; d--) {
     if (t.shape[d] !== 1 && t.stride[d] !== expected) {
-      fail(`is not contiguous (size [${t.shape}], stride [${t.stride}]); save it with .contiguous() first`);
+      fail(`is not contiguous (size ${quoted(t.shape)}, stride ${quoted(t.stride)}); save it with .contiguous() first`);
     }
     expected *= t.shape[d];
   }

@@ -1,7 +1,10 @@
 // A small, strict zip reader for PyTorch checkpoints (torch.save writes an uncompressed zip).
 // Reads the central directory (zip64 included), checks every offset against the buffer and the
 // CRC-32 of every entry read, so a truncated or hostile archive fails here with the file's name.
-// Pure: Uint8Array in, Uint8Array out; deflated entries go through the web-standard DecompressionStream.
+// Pure: Uint8Array in, Uint8Array out; deflated entries go through ../preprocess/inflate.ts, capped at their declared size.
+
+import { inflate } from "../preprocess/inflate.js";
+import { quoted } from "./quote.js";
 
 export class ZipError extends Error {
   constructor(source: string, message: string) {
@@ -30,6 +33,14 @@ export interface ZipArchive {
 
 /** Most entries accepted; a checkpoint has one per tensor storage plus a few records. */
 export const MAX_ZIP_ENTRIES = 1_000_000;
+
+/**
+ * Zip-bomb rule of Apache POI's ZipSecureFile: a deflated entry may not declare more than 100 times its
+ * compressed size, once it is above 100 KB. Weights barely compress (torch.save does not even deflate), so
+ * this never refuses a real checkpoint, and a file can then never make the reader hold more than 100x its size.
+ */
+export const MAX_INFLATE_RATIO = 100;
+export const INFLATE_GRACE_BYTES = 100 * 1024;
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -109,7 +120,7 @@ export function openZip(bytes: Uint8Array, source = "zip"): ZipArchive {
       if (id === 0x0001) {
         let p = e + 4;
         const take = (): number => {
-          if (p + 8 > e + 4 + len) fail(`entry "${name}" has a short zip64 extra field`);
+          if (p + 8 > e + 4 + len) fail(`entry ${quoted(name)} has a short zip64 extra field`);
           const v = u64(p);
           p += 8;
           return v;
@@ -120,16 +131,17 @@ export function openZip(bytes: Uint8Array, source = "zip"): ZipArchive {
       }
       e += 4 + len;
     }
-    if (flags & 1) fail(`entry "${name}" is encrypted`);
+    if (flags & 1) fail(`entry ${quoted(name)} is encrypted`);
     if (method !== 0 && method !== 8)
-      fail(`entry "${name}" uses compression method ${method} (only stored and deflate are supported)`);
+      fail(`entry ${quoted(name)} uses compression method ${method} (only stored and deflate are supported)`);
     if (method === 0 && compressedSize !== size)
-      fail(`stored entry "${name}" has compressed size ${compressedSize} != size ${size}`);
-    need(localOffset, 30, `local header of "${name}"`);
-    if (u32(localOffset) !== LOCAL_SIG) fail(`local header of "${name}" at offset ${localOffset} has a bad signature`);
+      fail(`stored entry ${quoted(name)} has compressed size ${compressedSize} != size ${size}`);
+    need(localOffset, 30, `local header of ${quoted(name)}`);
+    if (u32(localOffset) !== LOCAL_SIG)
+      fail(`local header of ${quoted(name)} at offset ${localOffset} has a bad signature`);
     const dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
-    need(dataOffset, compressedSize, `data of "${name}"`);
-    if (entries.has(name)) fail(`duplicate entry "${name}"`);
+    need(dataOffset, compressedSize, `data of ${quoted(name)}`);
+    if (entries.has(name)) fail(`duplicate entry ${quoted(name)}`);
     entries.set(name, { name, method, crc32, compressedSize, size, dataOffset });
     at += 46 + nameLen + extraLen + commentLen;
   }
@@ -139,12 +151,20 @@ export function openZip(bytes: Uint8Array, source = "zip"): ZipArchive {
     entries,
     async read(name: string): Promise<Uint8Array> {
       const entry = entries.get(name);
-      if (!entry) throw new ZipError(source, `no entry "${name}"`);
+      if (!entry) throw new ZipError(source, `no entry ${quoted(name)}`);
       const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
-      const data = entry.method === 0 ? raw : await inflateRaw(raw, entry.size, `${source}: entry "${name}"`);
-      if (data.length !== entry.size) fail(`entry "${name}" inflates to ${data.length} bytes, expected ${entry.size}`);
+      if (entry.method === 8 && entry.size > INFLATE_GRACE_BYTES && entry.size > MAX_INFLATE_RATIO * raw.length) {
+        fail(
+          `entry ${quoted(name)} would inflate ${raw.length} bytes to ${entry.size} (more than ${MAX_INFLATE_RATIO}:1, ` +
+            "a decompression bomb)",
+        );
+      }
+      const data = entry.method === 0 ? raw : inflateEntry(raw, entry.size, name, fail);
+      if (data.length !== entry.size)
+        fail(`entry ${quoted(name)} inflates to ${data.length} bytes, expected ${entry.size}`);
       const crc = crc32(data);
-      if (crc !== entry.crc32) fail(`entry "${name}" is corrupt (CRC-32 ${hex(crc)}, expected ${hex(entry.crc32)})`);
+      if (crc !== entry.crc32)
+        fail(`entry ${quoted(name)} is corrupt (CRC-32 ${hex(crc)}, expected ${hex(entry.crc32)})`);
       return data;
     },
   };
@@ -154,25 +174,13 @@ function hex(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
 
-async function inflateRaw(data: Uint8Array, size: number, what: string): Promise<Uint8Array> {
-  const out = new Uint8Array(size);
-  let filled = 0;
-  try {
-    const stream = new Blob([data as Uint8Array<ArrayBuffer>])
-      .stream()
-      .pipeThrough(new DecompressionStream("deflate-raw"));
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (filled + value.length > size) throw new Error(`inflates past its declared size of ${size} bytes`);
-      out.set(value, filled);
-      filled += value.length;
-    }
-  } catch (e) {
-    throw new Error(`${what}: cannot inflate (${(e as Error).message})`);
-  }
-  return out.subarray(0, filled);
+/** A deflated entry, inflated into a buffer of its declared size and never past it. */
+function inflateEntry(data: Uint8Array, size: number, name: string, fail: (msg: string) => never): Uint8Array {
+  const z = inflate(data, { limit: size, zlib: false });
+  if (z.error) fail(`entry ${quoted(name)} cannot be inflated (${z.error})`);
+  if (!z.streamEnd && z.produced === size)
+    fail(`entry ${quoted(name)} inflates past its declared size of ${size} bytes`);
+  return z.output.subarray(0, z.produced);
 }
 
 let crcTable: Uint32Array | undefined;

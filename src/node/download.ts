@@ -2,12 +2,15 @@
 // `<blob>.incomplete`, which is renamed to `<blob>` only once its size (and sha256, when the ETag is one)
 // match. A dropped connection is resumed with an HTTP Range request, a few times in the same call, and
 // the `.incomplete` file is kept so a later call resumes too; every other failure deletes it.
+// A hostile server is bounded: never more bytes than announced, no Content-Encoding (a gzip bomb), a minimum
+// speed over a window (curl's --speed-limit / --speed-time), and the partial file is never a followed symlink.
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, rename, rm, stat } from "node:fs/promises";
-import { describeNetworkError, httpError, HubHttpError, request } from "./http.js";
+import { constants, createReadStream } from "node:fs";
+import { lstat, open, rename, rm } from "node:fs/promises";
+import { describeNetworkError, httpError, HubHttpError, HubResponseError, request } from "./http.js";
 import type { DownloadProgress } from "./progress-bar.js";
+import type { MinSpeed } from "../pretrained/fetch-bytes.js";
 
 export interface DownloadOptions {
   url: string;
@@ -21,11 +24,15 @@ export interface DownloadOptions {
   token?: string;
   authOrigin?: string;
   timeoutMs: number;
+  /** Abort (as a dropped connection) when fewer than `bytesPerSecond` arrive over `seconds` (curl's speed limit). */
+  minSpeed: MinSpeed;
   /** Resume attempts after a dropped connection, within this call. */
   retries: number;
   retryDelayMs: number;
   onProgress?: (p: DownloadProgress) => void;
 }
+
+export type { MinSpeed };
 
 export class DownloadError extends Error {
   constructor(
@@ -38,9 +45,13 @@ export class DownloadError extends Error {
   }
 }
 
-async function sizeOf(path: string): Promise<number> {
+/** Size of the partial file; anything but a regular file there (a planted symlink) is removed, never followed. */
+async function partialSize(path: string): Promise<number> {
   try {
-    return (await stat(path)).size;
+    const s = await lstat(path);
+    if (s.isFile()) return s.size;
+    await rm(path, { force: true }); // unlinks a symlink itself, not its target
+    return 0;
   } catch {
     return 0;
   }
@@ -52,17 +63,34 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Streams the response body to the end of `path` (`truncate`: start over). Returns bytes written. */
+/**
+ * Streams the response body to the end of `path` (`truncate`: start over), never more than `room` bytes.
+ * The file is opened with O_NOFOLLOW: a symlink planted at `<blob>.incomplete` is an error, not a target.
+ */
 async function appendBody(
   path: string,
   truncate: boolean,
   body: ReadableStream<Uint8Array>,
-  touch: () => void,
+  room: number,
+  http: { touch(): void; abort(reason: Error): void },
+  minSpeed: MinSpeed,
   onChunk: (n: number) => void,
 ): Promise<void> {
-  const handle = await open(path, truncate ? "w" : "a");
+  const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC, O_NOFOLLOW } = constants;
+  const handle = await open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | (truncate ? O_TRUNC : O_APPEND), 0o644);
+  let received = 0;
+  let inWindow = 0;
+  // curl --speed-limit/--speed-time: every window, at least bytesPerSecond * seconds must have arrived.
+  const slow = setInterval(() => {
+    if (inWindow < minSpeed.bytesPerSecond * minSpeed.seconds) {
+      http.abort(
+        new Error(`slower than ${minSpeed.bytesPerSecond} bytes/s for ${minSpeed.seconds} s (${inWindow} bytes)`),
+      );
+    }
+    inWindow = 0;
+  }, minSpeed.seconds * 1000);
+  const reader = body.getReader();
   try {
-    const reader = body.getReader();
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -71,16 +99,26 @@ async function appendBody(
         throw new NetworkCut(describeNetworkError(e));
       }
       if (chunk.done) break;
-      touch();
+      http.touch();
+      received += chunk.value.length;
+      inWindow += chunk.value.length;
+      if (received > room) {
+        await reader.cancel().catch(() => {});
+        throw new HubResponseError(`the server sent more than the ${room} bytes announced`);
+      }
       await handle.write(chunk.value); // a write error (ENOSPC) propagates as is
       onChunk(chunk.value.length);
     }
   } finally {
+    clearInterval(slow);
     await handle.close();
   }
 }
 
 class NetworkCut extends Error {}
+
+/** Write errors that mean "no room": the disk, a quota, or the process's file size limit. */
+const NO_ROOM = ["ENOSPC", "EDQUOT", "EFBIG"];
 
 export async function downloadFile(options: DownloadOptions): Promise<void> {
   const partial = `${options.destination}.incomplete`;
@@ -92,7 +130,7 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
   };
 
   for (let attempt = 0; ; attempt++) {
-    let have = await sizeOf(partial);
+    let have = await partialSize(partial);
     if (expectedSize !== null && have > expectedSize) {
       await rm(partial, { force: true });
       have = 0;
@@ -119,6 +157,15 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
           await response.body?.cancel();
           throw httpError(res.url, response);
         }
+        // Sizes and checksums are of the file's bytes: a body the transport would decode (we asked for identity)
+        // could be anything, e.g. a gzip bomb.
+        const encoding = response.headers.get("content-encoding");
+        if (encoding && encoding.trim().toLowerCase() !== "identity") {
+          await response.body?.cancel();
+          throw new HubResponseError(
+            `${res.url}: the server sent Content-Encoding: ${encoding.slice(0, 40)} though identity was asked for`,
+          );
+        }
         let truncate = have === 0;
         if (response.status === 206) {
           const start = Number(/^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1]);
@@ -133,7 +180,8 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
         }
         if (!response.body) throw new NetworkCut("empty response body");
         report(loaded);
-        await appendBody(partial, truncate, response.body, res.touch, (n) => {
+        const room = expectedSize === null ? Number.MAX_SAFE_INTEGER : expectedSize - loaded;
+        await appendBody(partial, truncate, response.body, room, res, options.minSpeed, (n) => {
           loaded += n;
           report(loaded);
         });
@@ -143,6 +191,8 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
       if (expectedSize === null || loaded >= expectedSize) break;
       throw new NetworkCut(`the server closed the connection after ${loaded} of ${expectedSize} bytes`);
     } catch (e) {
+      if (e instanceof HubResponseError)
+        return discard(`downloading ${label}: ${e.message}; the partial file was removed`);
       if (e instanceof HubHttpError) {
         if (e.status >= 500 && attempt < options.retries) {
           await sleep(options.retryDelayMs * (attempt + 1));
@@ -156,22 +206,25 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
           await sleep(options.retryDelayMs * (attempt + 1));
           continue;
         }
-        const kept = await sizeOf(partial);
+        const kept = await partialSize(partial);
         throw new DownloadError(
           `downloading ${label}: connection lost (${err.message}); ${kept} of ${expectedSize ?? "?"} bytes are kept in ${partial} and the next run resumes from there`,
           true,
         );
       }
-      if (err.code === "ENOSPC" || err.code === "EDQUOT")
+      if (NO_ROOM.includes(err.code ?? ""))
         return discard(
-          `downloading ${label}: disk full while writing ${partial} (${err.code}); the partial file was removed`,
+          `downloading ${label}: no room (disk full, quota or file size limit) while writing ${partial} (${err.code}); ` +
+            "the partial file was removed",
         );
+      if (err.code === "ELOOP")
+        return discard(`downloading ${label}: ${partial} became a symlink while writing; it was removed`);
       if (err.code) return discard(`downloading ${label}: cannot write ${partial} (${err.message})`);
       return discard(`downloading ${label}: ${err.message}`);
     }
   }
 
-  const got = await sizeOf(partial);
+  const got = await partialSize(partial);
   if (expectedSize !== null && got !== expectedSize)
     return discard(`downloading ${label}: got ${got} bytes, expected ${expectedSize}; the partial file was removed`);
   if (options.sha256) {

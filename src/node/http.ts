@@ -11,7 +11,10 @@ export interface RequestOptions {
   /** Sent as `Authorization: Bearer <token>` to `authOrigin` only. */
   token?: string;
   authOrigin?: string;
-  /** "relative": follow only same-origin redirects (HEAD, like huggingface_hub); "all": follow every one. */
+  /**
+   * "relative": follow only a Location without a host (HEAD, as huggingface_hub does: the 3xx itself carries
+   * X-Repo-Commit, X-Linked-Etag and X-Linked-Size); "all": follow every one (GET).
+   */
   redirects: "relative" | "all";
   /** Abort when nothing arrives for this long. */
   timeoutMs: number;
@@ -23,7 +26,22 @@ export interface HttpResponse {
   url: string;
   /** Clears the idle timer; call `touch` on every chunk while streaming the body. */
   touch(): void;
+  /** Aborts the body's stream with this reason (a read then rejects). */
+  abort(reason: Error): void;
   done(): void;
+}
+
+/** The server answered, but not like the Hugging Face hub does (as opposed to "cannot reach"). */
+export class HubResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HubResponseError";
+  }
+}
+
+/** A Location with neither a scheme nor a host (`/org/name/resolve/...`): what HEAD follows. */
+export function isRelativeLocation(location: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith("//") && !location.startsWith("\\\\");
 }
 
 const MAX_REDIRECTS = 10;
@@ -60,19 +78,24 @@ export async function request(url: string, options: RequestOptions): Promise<Htt
     }
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {
-      const target = new URL(location, current);
-      const sameOrigin = target.origin === new URL(current).origin;
-      if (options.redirects === "all" || sameOrigin) {
+      let target: URL;
+      try {
+        target = new URL(location, current);
+      } catch {
+        done();
+        throw new HubResponseError(`${current}: invalid redirect Location ${JSON.stringify(location.slice(0, 200))}`);
+      }
+      if (options.redirects === "all" || isRelativeLocation(location)) {
         done();
         await response.body?.cancel();
-        if (hop >= MAX_REDIRECTS) throw new Error(`${url}: more than ${MAX_REDIRECTS} redirects`);
+        if (hop >= MAX_REDIRECTS) throw new HubResponseError(`${url}: more than ${MAX_REDIRECTS} redirects`);
         if (target.protocol !== "http:" && target.protocol !== "https:")
-          throw new Error(`${url}: redirect to unsupported URL ${target.href}`);
+          throw new HubResponseError(`${url}: redirect to unsupported URL ${target.href}`);
         current = target.href;
         continue;
       }
     }
-    return { response, url: current, touch, done };
+    return { response, url: current, touch, abort: (reason) => controller.abort(reason), done };
   }
 }
 

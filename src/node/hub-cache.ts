@@ -6,7 +6,7 @@
 //                                /.no_exist/<commit>/<file>    files known to be absent at that commit
 // <cache> = HF_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
 
-import { lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile, copyFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, symlink, writeFile, copyFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { COMMIT_HASH, DEFAULT_ENDPOINT, normalizeEndpoint } from "../pretrained/hub-reference.js";
@@ -62,6 +62,12 @@ export class RepoCache {
     checkRelativeName(etag, "ETag");
     if (etag.includes("/")) throw new Error(`invalid ETag ${JSON.stringify(etag)}`);
     return join(this.root, "blobs", etag);
+  }
+
+  /** huggingface_hub's lock for a blob: `<cache>/.locks/models--org--name/<etag>.lock` (file-lock.ts). */
+  lockPath(etag: string): string {
+    this.blobPath(etag); // the same checks
+    return join(this.cacheDir, ".locks", repoFolderName(this.repoId), `${etag}.lock`);
   }
 
   snapshotDir(commit: string): string {
@@ -143,27 +149,24 @@ export class RepoCache {
     }
   }
 
-  /** snapshots/<commit>/<file> -> a relative symlink to blobs/<etag> (a copy where symlinks fail). */
+  /**
+   * snapshots/<commit>/<file> -> a relative symlink to blobs/<etag> (a copy where symlinks fail), made beside it
+   * and renamed into place, so a reader (or another process) never sees the entry missing or half made.
+   */
   async linkSnapshot(commit: string, file: string, etag: string): Promise<string> {
     const pointer = this.snapshotPath(commit, file);
     const blob = this.blobPath(etag);
     await mkdir(dirname(pointer), { recursive: true });
+    const tmp = `${pointer}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      await lstat(pointer);
-      await rm(pointer, { force: true }); // stale or dangling entry
-    } catch {
-      // absent
-    }
-    try {
-      await symlink(relative(dirname(pointer), blob), pointer);
-    } catch {
-      const tmp = `${pointer}.${process.pid}.tmp`;
       try {
+        await symlink(relative(dirname(pointer), blob), tmp);
+      } catch {
         await copyFile(blob, tmp);
-        await rename(tmp, pointer);
-      } finally {
-        await rm(tmp, { force: true });
       }
+      await rename(tmp, pointer);
+    } finally {
+      await rm(tmp, { force: true });
     }
     return pointer;
   }

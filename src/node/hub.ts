@@ -4,14 +4,16 @@
 // (X-Linked-Etag for LFS files) and the size (X-Linked-Size), then a GET of the file or its redirect.
 // Once the first file pins the commit, every later file of the same model comes from that commit.
 
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { directoryFiles, readFileInto } from "./local-files.js";
 import type { ModelFiles } from "../pretrained/model-files.js";
-import { downloadFile } from "./download.js";
+import { downloadFile, type MinSpeed } from "./download.js";
+import { DEFAULT_MIN_SPEED } from "../pretrained/fetch-bytes.js";
+import { acquireLock } from "./file-lock.js";
 import { COMMIT_HASH, hubEnvironment, RepoCache } from "./hub-cache.js";
 import { hubModelName, normalizeEndpoint, parseHubReference, resolveUrl } from "../pretrained/hub-reference.js";
-import { describeNetworkError, httpError, HubHttpError, request } from "./http.js";
+import { describeNetworkError, httpError, HubHttpError, HubResponseError, request } from "./http.js";
 import { terminalProgressBar, type DownloadProgress } from "./progress-bar.js";
 
 export interface ResolveOptions {
@@ -32,6 +34,26 @@ export interface ResolveOptions {
   retryDelayMs?: number;
   /** Idle timeout of a request (default HF_HUB_DOWNLOAD_TIMEOUT seconds, else 10 s). */
   timeoutMs?: number;
+  /**
+   * A download slower than this over the window is dropped (and resumed, up to `retries`), like curl's
+   * --speed-limit / --speed-time (default CONVNEXT_HUB_SPEED_LIMIT bytes/s over CONVNEXT_HUB_SPEED_TIME s,
+   * else 1000 bytes/s over 30 s).
+   */
+  minSpeed?: MinSpeed;
+  /** Give up waiting for another process's download of the same file after this long (default: wait). */
+  lockTimeoutMs?: number;
+}
+
+/** The minimum download speed from the environment (curl's names), else 1000 bytes/s over 30 s. */
+export function minSpeedFromEnv(env: NodeJS.ProcessEnv = process.env): MinSpeed {
+  const positive = (v: string | undefined, fallback: number) => {
+    const n = Number(v);
+    return v && Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+  return {
+    bytesPerSecond: positive(env.CONVNEXT_HUB_SPEED_LIMIT, DEFAULT_MIN_SPEED.bytesPerSecond),
+    seconds: positive(env.CONVNEXT_HUB_SPEED_TIME, DEFAULT_MIN_SPEED.seconds),
+  };
 }
 
 export interface ResolvedModel extends ModelFiles {
@@ -126,12 +148,12 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
       !commit ||
       !COMMIT_HASH.test(commit) ||
       !etag ||
-      !/^[\w.-]+$/.test(etag) ||
+      !/^[\w.-]{1,200}$/.test(etag) ||
       !Number.isSafeInteger(size) ||
       size < 0
     ) {
-      throw new Error(
-        `${res.url}: not a Hugging Face hub response (needs X-Repo-Commit, ETag and a size; check HF_ENDPOINT)`,
+      throw new HubResponseError(
+        `${res.url}: HTTP ${response.status}, not a Hugging Face hub response (needs X-Repo-Commit, ETag and a size; check HF_ENDPOINT)`,
       );
     }
     const location = redirected ? new URL(h("location")!, res.url).href : res.url;
@@ -140,9 +162,32 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
 
   const download = async (file: string, meta: FileMetadata): Promise<void> => {
     const blob = cache.blobPath(meta.etag);
+    // huggingface_hub's lock on this blob: one process downloads it, the others wait and then find it there.
+    const lock = await acquireLock(cache.lockPath(meta.etag), {
+      timeoutMs: options.lockTimeoutMs,
+      onWait: () => onProgress?.({ file: `${repoId}/${file} (waiting for another download)`, loaded: 0, total: null }),
+    });
+    try {
+      await fetchBlob(file, meta, blob);
+      await cache.linkSnapshot(meta.commit, file, meta.etag);
+    } finally {
+      await lock.release();
+    }
+  };
+
+  const fetchBlob = async (file: string, meta: FileMetadata, blob: string): Promise<void> => {
     const existing = await stat(blob).catch(() => null);
     if (!existing || existing.size !== meta.size) {
       await mkdir(dirname(blob), { recursive: true });
+      // huggingface_hub warns when the disk lacks room for the announced size; we refuse before writing a byte,
+      // so a hub announcing terabytes cannot fill the disk other programs use.
+      const partial = (await stat(`${blob}.incomplete`).catch(() => null))?.size ?? 0;
+      const disk = await statfs(dirname(blob)).catch(() => null);
+      if (disk && meta.size - partial > disk.bavail * disk.bsize) {
+        throw new Error(
+          `downloading ${repoId}/${file}: ${meta.size} bytes announced, only ${disk.bavail * disk.bsize} free in ${dirname(blob)}`,
+        );
+      }
       await downloadFile({
         url: meta.location,
         destination: blob,
@@ -152,12 +197,12 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
         token,
         authOrigin,
         timeoutMs,
+        minSpeed: options.minSpeed ?? minSpeedFromEnv(),
         retries: options.retries ?? 5,
         retryDelayMs: options.retryDelayMs ?? 1000,
         onProgress,
       });
     }
-    await cache.linkSnapshot(meta.commit, file, meta.etag);
   };
 
   const read = async (file: string, into?: Into): Promise<Uint8Array | null> => {
@@ -178,8 +223,11 @@ async function hubModel(repoId: string, revision: string, options: ResolveOption
           return cached;
         }
       }
+      // The hub answered (an HTTP error, or not like a hub): say what it said, not that it cannot be reached.
       const message =
-        e instanceof HubHttpError ? e.message : `cannot reach the hub for ${name}/${file}: ${describeNetworkError(e)}`;
+        e instanceof HubHttpError || e instanceof HubResponseError
+          ? e.message
+          : `cannot reach the hub for ${name}/${file}: ${describeNetworkError(e)}`;
       throw new Error(`${message}${transient ? " (and the file is not in the cache)" : ""}`);
     }
     if (!meta) return null;

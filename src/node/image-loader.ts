@@ -3,14 +3,13 @@
 // `timeout`, by default 10 s without data), or "-" for the bytes on standard input.
 
 import { fileURLToPath } from "node:url";
+import { MAX_IMAGE_DOWNLOAD_BYTES as MAX_DOWNLOAD_BYTES } from "../pipelines/fetch-image.js";
 import type { ImageLoader } from "../pipelines/image-source.js";
 import { readBytes } from "./files.js";
 import { describeNetworkError, request } from "./http.js";
 
 export const STDIN = "-";
 const DEFAULT_TIMEOUT_S = 10;
-/** A response larger than this is refused (a decoded image is capped by maxPixels; its file should be too). */
-const MAX_DOWNLOAD_BYTES = 1 << 30;
 
 export const nodeImageLoader: ImageLoader = async (source, options) => {
   if (source === STDIN) return readStdin();

@@ -5,6 +5,8 @@
 import { fetchUrl } from "../pretrained/fetch-bytes.js";
 
 const FETCHABLE = /^(https?|blob):/i;
+/** A response larger than this is refused (a decoded image is capped by maxPixels; its file should be too). */
+export const MAX_IMAGE_DOWNLOAD_BYTES = 1 << 30;
 
 export async function fetchImage(source: string, timeoutSeconds?: number): Promise<Uint8Array> {
   const base = (globalThis as { location?: { href: string } }).location?.href;
@@ -15,7 +17,8 @@ export async function fetchImage(source: string, timeoutSeconds?: number): Promi
     );
   }
   const url = new URL(source, base).href;
-  const fetched = await fetchUrl(url, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
+  const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
+  const fetched = await fetchUrl(url, { timeoutMs, maxBytes: MAX_IMAGE_DOWNLOAD_BYTES });
   if (!fetched.response.ok) {
     await fetched.discard();
     throw new Error(`${source}: HTTP ${fetched.response.status} ${fetched.response.statusText}`.trimEnd());

@@ -6,6 +6,7 @@
 
 import type { RgbImage } from "../preprocess/image.js";
 import { toRgbImage, type ImageInput } from "../preprocess/image-input.js";
+import { loadImageDecoders } from "../preprocess/decode.js";
 import { decodeToRgb } from "../preprocess/load-image.js";
 import { fetchImage } from "./fetch-image.js";
 
@@ -75,12 +76,18 @@ function decodeBase64(text: string, name: string): Uint8Array {
   return bytes;
 }
 
-/** The raw material of one source: encoded bytes to decode, or pixels already in memory. */
+/** The raw material of one source: encoded bytes to decode (their decoder loaded), or pixels in memory. */
 export async function readSource(
   source: ImageSource,
   name: string,
   options: LoadOptions = {},
 ): Promise<Uint8Array | ImageInput> {
+  const raw = await readRaw(source, name, options);
+  if (raw instanceof Uint8Array) await loadImageDecoders(raw);
+  return raw;
+}
+
+async function readRaw(source: ImageSource, name: string, options: LoadOptions): Promise<Uint8Array | ImageInput> {
   if (typeof source === "string") {
     const payload = base64Payload(source);
     if (payload !== null) return decodeBase64(payload, name);

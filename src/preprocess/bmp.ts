@@ -6,10 +6,6 @@
 import { ImageDecodeError } from "./errors.js";
 import type { DecodedImage, ImageMode } from "./image.js";
 
-export function isBmp(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d; // "BM"
-}
-
 export interface BmpDecodeOptions {
   source: string;
   maxPixels: number;

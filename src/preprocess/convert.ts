@@ -21,6 +21,8 @@ export function toRgb(image: DecodedImage): RgbImage {
   if (data.length !== n * channels) {
     throw new Error(`toRgb: ${mode} image ${width}x${height} needs ${n * channels} values, got ${data.length}`);
   }
+  // Already RGB: the decoder's array is used as is (a copy would double the peak memory of the largest images).
+  if (mode === "RGB" && data instanceof Uint8Array) return { width, height, data };
   const out = new Uint8Array(n * 3);
   const put = (i: number, r: number, g: number, b: number) => {
     out[3 * i] = r;

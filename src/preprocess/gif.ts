@@ -6,11 +6,6 @@
 import { ImageDecodeError } from "./errors.js";
 import type { DecodedImage } from "./image.js";
 
-export function isGif(bytes: Uint8Array): boolean {
-  const tag = String.fromCharCode(...bytes.subarray(0, 6));
-  return tag === "GIF87a" || tag === "GIF89a";
-}
-
 export interface GifDecodeOptions {
   source: string;
   maxPixels: number;

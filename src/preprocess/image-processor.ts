@@ -2,7 +2,7 @@
 // rescale, normalize, stack (docs/REFERENCE.md §2). Pure: src/pretrained reads preprocessor_config.json.
 
 import { Tensor } from "../tensor/tensor.js";
-import type { RgbImage } from "./image.js";
+import { DEFAULT_MAX_PIXELS, type RgbImage } from "./image.js";
 import { toRgbImage, type ImageInput } from "./image-input.js";
 import { isResample, resize, Resample } from "./resize.js";
 
@@ -23,6 +23,13 @@ export interface ConvNextImageProcessorOptions {
   imageMean: number[];
   imageStd: number[];
 }
+
+/**
+ * Caps on a processor's sizes: the largest shortest_edge (and the short side before the crop) accepted, and the
+ * most pixels one resized image may have (Pillow's decompression-bomb limit): a 1x60000 image resized to a short
+ * side of 224 would be 224x13,440,000, so such an image is refused rather than gigabytes allocated.
+ */
+export const PROCESSOR_LIMITS = Object.freeze({ edge: 4096, resizedPixels: DEFAULT_MAX_PIXELS });
 
 export const CONVNEXT_PROCESSOR_DEFAULTS: Readonly<ConvNextImageProcessorOptions> = Object.freeze({
   doResize: true,
@@ -49,10 +56,17 @@ export class ConvNextImageProcessor {
   /** How images for it are loaded: HF's pipelines (load_image) apply EXIF orientation. */
   readonly exifTranspose = true;
 
-  constructor(options: Partial<ConvNextImageProcessorOptions> = {}) {
+  constructor(options: Partial<ConvNextImageProcessorOptions> = {}, source = "ConvNextImageProcessor") {
     const o = { ...CONVNEXT_PROCESSOR_DEFAULTS, ...options };
-    validate(o, "ConvNextImageProcessor");
+    validate(o, source);
     this.options = Object.freeze({ ...o, imageMean: [...o.imageMean], imageStd: [...o.imageStd] });
+    const bad = this.levelTable().findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new Error(
+        `${source}: rescale_factor ${o.rescaleFactor}, image_mean and image_std turn level ${bad % 256} of channel ` +
+          `${Math.floor(bad / 256)} into ${this.levelTable()[bad]} in float32`,
+      );
+    }
   }
 
   /**
@@ -60,7 +74,7 @@ export class ConvNextImageProcessor {
    * fields take the class defaults, `"size": 224` means shortest edge 224, unknown keys are ignored.
    */
   static fromConfig<T extends ConvNextImageProcessor>(
-    this: new (options: Partial<ConvNextImageProcessorOptions>) => T,
+    this: new (options: Partial<ConvNextImageProcessorOptions>, source?: string) => T,
     json: unknown,
     source = "preprocessor_config.json",
   ): T {
@@ -72,15 +86,14 @@ export class ConvNextImageProcessor {
     const bool = (key: string, fallback: boolean) => {
       const v = c[key];
       if (v === undefined || v === null) return fallback;
-      if (typeof v !== "boolean")
-        throw new Error(`${source}: "${key}" must be true or false, got ${JSON.stringify(v)}`);
+      if (typeof v !== "boolean") throw new Error(`${source}: "${key}" must be true or false, got ${short(v)}`);
       return v;
     };
     const num = (key: string, fallback: number) => {
       const v = c[key];
       if (v === undefined || v === null) return fallback;
       if (typeof v !== "number" || !Number.isFinite(v))
-        throw new Error(`${source}: "${key}" must be a number, got ${JSON.stringify(v)}`);
+        throw new Error(`${source}: "${key}" must be a number, got ${short(v)}`);
       return v;
     };
     const triple = (key: string, fallback: number[]) => {
@@ -89,27 +102,30 @@ export class ConvNextImageProcessor {
       // HF normalize broadcasts a scalar mean/std to every channel.
       if (typeof v === "number") return [v, v, v];
       if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === "number" && Number.isFinite(x))) {
-        throw new Error(`${source}: "${key}" must be 3 numbers (one per RGB channel), got ${JSON.stringify(v)}`);
+        throw new Error(`${source}: "${key}" must be 3 numbers (one per RGB channel), got ${short(v)}`);
       }
       return v as number[];
     };
     const resample = c.resample ?? d.resample;
     if (!isResample(resample)) {
       throw new Error(
-        `${source}: "resample" must be a Pillow filter 0..5 (0 NEAREST, 1 LANCZOS, 2 BILINEAR, 3 BICUBIC, 4 BOX, 5 HAMMING), got ${JSON.stringify(resample)}`,
+        `${source}: "resample" must be a Pillow filter 0..5 (0 NEAREST, 1 LANCZOS, 2 BILINEAR, 3 BICUBIC, 4 BOX, 5 HAMMING), got ${short(resample)}`,
       );
     }
-    return new this({
-      doResize: bool("do_resize", d.doResize),
-      shortestEdge: shortestEdgeOf(c.size, source),
-      cropPct: num("crop_pct", d.cropPct),
-      resample,
-      doRescale: bool("do_rescale", d.doRescale),
-      rescaleFactor: num("rescale_factor", d.rescaleFactor),
-      doNormalize: bool("do_normalize", d.doNormalize),
-      imageMean: triple("image_mean", d.imageMean),
-      imageStd: triple("image_std", d.imageStd),
-    });
+    return new this(
+      {
+        doResize: bool("do_resize", d.doResize),
+        shortestEdge: shortestEdgeOf(c.size, source),
+        cropPct: num("crop_pct", d.cropPct),
+        resample,
+        doRescale: bool("do_rescale", d.doRescale),
+        rescaleFactor: num("rescale_factor", d.rescaleFactor),
+        doNormalize: bool("do_normalize", d.doNormalize),
+        imageMean: triple("image_mean", d.imageMean),
+        imageStd: triple("image_std", d.imageStd),
+      },
+      source,
+    );
   }
 
   /** The (height, width) an image is resized to, before any crop. */
@@ -117,17 +133,22 @@ export class ConvNextImageProcessor {
     const { shortestEdge: s, cropPct } = this.options;
     if (s >= 384) return [s, s];
     const r = Math.trunc(s / cropPct);
-    if (r < 1) throw new Error(`ConvNextImageProcessor: int(${s} / crop_pct ${cropPct}) = ${r}: nothing to resize to`);
     // get_resize_output_image_size(default_to_square=False): short side -> r, long side int(r * long / short).
     if (width <= height) return [Math.trunc((r * height) / width), r];
     return [r, Math.trunc((r * width) / height)];
   }
 
   /** Resize (+ centre crop below 384) of one RGB image: the uint8 array HF rescales next. */
-  resizeAndCrop(image: RgbImage): RgbImage {
+  resizeAndCrop(image: RgbImage, what = "image"): RgbImage {
     const o = this.options;
     if (!o.doResize) return image;
     const [h, w] = this.resizedSize(image.height, image.width);
+    if (h * w > PROCESSOR_LIMITS.resizedPixels) {
+      throw new Error(
+        `${what}: a ${image.width}x${image.height} image resizes to ${w}x${h} = ${h * w} pixels, above the limit of ` +
+          `${PROCESSOR_LIMITS.resizedPixels} (an extreme aspect ratio)`,
+      );
+    }
     const resized = { width: w, height: h, data: resize(image.data, image.width, image.height, 3, w, h, o.resample) };
     return o.shortestEdge >= 384 ? resized : centerCrop(resized, o.shortestEdge, o.shortestEdge);
   }
@@ -163,7 +184,7 @@ export class ConvNextImageProcessor {
 
   /** One image to RGB, resized and cropped: the uint8 array that becomes its pixel_values. */
   prepare(image: ImageInput, what = "image"): RgbImage {
-    return this.resizeAndCrop(toRgbImage(image, what));
+    return this.resizeAndCrop(toRgbImage(image, what), what);
   }
 
   /** Rescale + normalize + stack already prepared images (all the same size) into pixel_values. */
@@ -210,17 +231,33 @@ function shortestEdgeOf(size: unknown, source: string): number {
   if (typeof size === "object" && !Array.isArray(size) && "shortest_edge" in size) {
     return (size as { shortest_edge: number }).shortest_edge;
   }
-  throw new Error(
-    `${source}: "size" must be an integer or {"shortest_edge": n} for ConvNeXT, got ${JSON.stringify(size)}`,
-  );
+  throw new Error(`${source}: "size" must be an integer or {"shortest_edge": n} for ConvNeXT, got ${short(size)}`);
+}
+
+/** A value from the file for a message, cut short. */
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 function validate(o: ConvNextImageProcessorOptions, what: string): void {
-  if (!Number.isInteger(o.shortestEdge) || o.shortestEdge < 1) {
-    throw new Error(`${what}: size.shortest_edge must be a positive integer, got ${JSON.stringify(o.shortestEdge)}`);
+  const { edge } = PROCESSOR_LIMITS;
+  if (!Number.isInteger(o.shortestEdge) || o.shortestEdge < 1 || o.shortestEdge > edge) {
+    throw new Error(`${what}: size.shortest_edge must be an integer in 1..${edge}, got ${short(o.shortestEdge)}`);
   }
-  if (!(o.cropPct > 0)) throw new Error(`${what}: crop_pct must be > 0, got ${o.cropPct}`);
-  if (!isResample(o.resample)) throw new Error(`${what}: unknown resample ${JSON.stringify(o.resample)}`);
+  if (typeof o.cropPct !== "number" || !(o.cropPct > 0) || !Number.isFinite(o.cropPct))
+    throw new Error(`${what}: crop_pct must be a number > 0, got ${short(o.cropPct)}`);
+  if (o.shortestEdge < 384) {
+    // The short side before the centre crop: int(shortest_edge / crop_pct), at least 1 and at most the cap.
+    const r = Math.trunc(o.shortestEdge / o.cropPct);
+    if (r < 1 || r > edge)
+      throw new Error(
+        `${what}: int(shortest_edge ${o.shortestEdge} / crop_pct ${o.cropPct}) = ${r} is not in 1..${edge}`,
+      );
+  }
+  if (!isResample(o.resample)) throw new Error(`${what}: unknown resample ${short(o.resample)}`);
+  if (typeof o.rescaleFactor !== "number" || !Number.isFinite(o.rescaleFactor))
+    throw new Error(`${what}: rescale_factor must be a finite number, got ${short(o.rescaleFactor)}`);
   for (const [name, v] of [
     ["image_mean", o.imageMean],
     ["image_std", o.imageStd],
@@ -228,7 +265,9 @@ function validate(o: ConvNextImageProcessorOptions, what: string): void {
     if (!Array.isArray(v) || v.length !== 3 || !v.every(Number.isFinite))
       throw new Error(`${what}: ${name} must be 3 finite numbers`);
   }
-  if (o.doNormalize && o.imageStd.some((s) => s === 0)) throw new Error(`${what}: image_std contains 0`);
+  // Checked in float32, the dtype normalize runs in: a std like 1e-46 is 0 there and gives NaN or Infinity.
+  if (o.doNormalize && o.imageStd.some((s) => Math.fround(s) === 0))
+    throw new Error(`${what}: image_std ${short(o.imageStd)} contains 0 (in float32)`);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Image preprocessing identical to transformers' ConvNextImageProcessor + Pillow 9.4 (see docs/PREPROCESSING.md).
 export { toRgb } from "./convert.js";
-export { decodeImage, sniffFormat, type DecodeOptions, type ImageFormat } from "./decode.js";
+export { decodeImage, loadImageDecoders, sniffFormat, type DecodeOptions, type ImageFormat } from "./decode.js";
 export { ImageDecodeError } from "./errors.js";
 export { orientationOf, readExifOrientation, transposeForOrientation } from "./exif.js";
 export { channelsOf, DEFAULT_MAX_PIXELS, type DecodedImage, type ImageMode, type RgbImage } from "./image.js";

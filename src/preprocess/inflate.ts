@@ -6,7 +6,7 @@
 
 /** Result of one decompression; `error` is zlib's message when the stream is invalid. */
 export interface InflateResult {
-  /** The first `produced` bytes are valid. */
+  /** The first `produced` bytes are valid (without `onOutput`; with it, only the last window is kept). */
   output: Uint8Array;
   produced: number;
   /** The final block and the Adler-32 trailer were read (and matched). */
@@ -28,7 +28,19 @@ export interface InflateOptions {
    * byte offset (default: the whole input). Pillow's zlib only sees the current read buffer.
    */
   lookaheadEnd?: (bitPosition: number) => number;
+  /**
+   * Streaming: the output is handed over as it is produced instead of held whole (a 16-bit RGBA PNG at the pixel
+   * limit would need 700 MB). Called with the window buffer, the absolute offset of its first byte, and the
+   * absolute end of the output so far; returns the absolute offset up to which it has consumed the output.
+   * Only the unconsumed bytes and the last 32 KiB (DEFLATE's window) are kept.
+   */
+  onOutput?: (window: Uint8Array, base: number, end: number) => number;
+  /** With `onOutput`: the window size, at least 64 KiB plus the largest piece the consumer waits for. */
+  windowBytes?: number;
 }
+
+/** DEFLATE's largest back-reference distance. */
+const HISTORY = 32768;
 
 class StreamError extends Error {}
 /** Thrown internally when the input runs out (or the lookahead window ends). */
@@ -125,14 +137,19 @@ class Inflater {
   private bitCount = 0;
   out: Uint8Array;
   produced = 0;
+  /** Absolute offset of out[0] (0 unless streaming). */
+  base = 0;
   lookahead = false;
   private windowEnd: number;
 
   constructor(
     private readonly input: Uint8Array,
     readonly limit: number,
+    /** Streaming: makes room in `out` (see InflateOptions.onOutput). */
+    readonly flush: ((s: Inflater) => void) | null = null,
+    windowBytes = 0,
   ) {
-    this.out = new Uint8Array(limit);
+    this.out = new Uint8Array(flush ? Math.min(limit, Math.max(windowBytes, 2 * HISTORY)) : limit);
     this.windowEnd = input.length;
   }
 
@@ -188,26 +205,45 @@ class Inflater {
 
   emit(byte: number): void {
     if (this.produced >= this.limit) throw new OutputFull();
-    this.out[this.produced++] = byte;
+    if (this.produced - this.base === this.out.length) this.flush!(this);
+    this.out[this.produced++ - this.base] = byte;
+  }
+
+  /** The byte `distance` back (DEFLATE's copy); always inside the kept window. */
+  back(distance: number): number {
+    return this.out[this.produced - this.base - distance];
   }
 }
 
 /** Decompresses `input` until `limit` bytes are produced, the stream ends, the input runs out, or an error. */
 export function inflate(input: Uint8Array, options: InflateOptions): InflateResult {
-  const s = new Inflater(input, options.limit);
-  let streamEnd = false;
-  let inputExhausted = false;
-  let error: string | undefined;
   let adler = { a: 1, b: 0, upTo: 0 };
   const updateAdler = () => {
-    // Adler-32 over everything produced so far (only computed when the trailer is reached).
+    // Adler-32 over everything produced so far (when streaming, before the window moves on; else at the trailer).
     let { a, b } = adler;
     for (let i = adler.upTo; i < s.produced; i++) {
-      a = (a + s.out[i]) % 65521;
+      a = (a + s.out[i - s.base]) % 65521;
       b = (b + a) % 65521;
     }
     adler = { a, b, upTo: s.produced };
   };
+  let consumed = 0;
+  const sink = options.onOutput;
+  const flush = sink
+    ? (x: Inflater) => {
+        updateAdler();
+        consumed = sink(x.out, x.base, x.produced);
+        // Keep what the consumer has not taken and DEFLATE's history; slide it to the front.
+        const keepFrom = Math.max(0, Math.min(consumed, x.produced - HISTORY) - x.base);
+        if (keepFrom === 0) throw new Error("inflate: the output window is too small for the consumer");
+        x.out.copyWithin(0, keepFrom, x.produced - x.base);
+        x.base += keepFrom;
+      }
+    : null;
+  const s = new Inflater(input, options.limit, flush, options.windowBytes);
+  let streamEnd = false;
+  let inputExhausted = false;
+  let error: string | undefined;
   const enterLookahead = () => {
     if (!s.lookahead) s.startLookahead(options.lookaheadEnd ? options.lookaheadEnd(s.bitPosition) : input.length);
   };
@@ -255,7 +291,7 @@ export function inflate(input: Uint8Array, options: InflateOptions): InflateResu
             // zlib needs output space before it validates the distance: past the limit, it stops here.
             if (s.produced >= s.limit) throw new OutputFull();
             if (distance > s.produced) throw new StreamError("invalid distance too far back");
-            for (let i = 0; i < length; i++) s.emit(s.out[s.produced - distance]);
+            for (let i = 0; i < length; i++) s.emit(s.back(distance));
           }
         }
       } else {
@@ -275,6 +311,7 @@ export function inflate(input: Uint8Array, options: InflateOptions): InflateResu
     else if (e instanceof NeedInput) inputExhausted = !s.lookahead;
     else if (!(e instanceof OutputFull)) throw e;
   }
+  if (sink) sink(s.out, s.base, s.produced);
   return { output: s.out, produced: s.produced, streamEnd, inputExhausted, error, bitPosition: s.bitPosition };
 }
 

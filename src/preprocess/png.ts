@@ -299,12 +299,16 @@ function decode(bytes: Uint8Array, source: string, maxPixels: number): DecodedIm
   let total = 0;
   for (const p of passes) total += p.rows * (rowBytes(p.width, bits) + 1);
   const idat = collectIdat(bytes, firstIdat);
+  // Rows are unfiltered and unpacked as they are inflated: the raw stream (up to 8 bytes a pixel) is never held.
+  const rows = new RowDecoder(passes, width, height, mode, rawmode, bits, source);
   const z = inflate(idat.data, {
     limit: total,
     lookaheadEnd: (bit) => {
       const byte = Math.ceil(bit / 8);
       return idat.blockEnds.find((end) => end >= byte) ?? idat.data.length;
     },
+    onOutput: (window, base, end) => rows.consume(window, base, end),
+    windowBytes: 65536 + 2 * (rowBytes(width, bits) + 1),
   });
   if (z.error) throw new ImageDecodeError(source, `broken PNG image data (zlib: ${z.error})`);
   if (z.produced < total) {
@@ -314,7 +318,7 @@ function decode(bytes: Uint8Array, source: string, maxPixels: number): DecodedIm
     }
     // The stream ended exactly after a whole row: Pillow stops there and leaves the remaining rows black.
   }
-  const pixels = unfilterAndUnpack(z.output, z.produced, passes, width, height, mode, rawmode, bits, source);
+  const pixels = rows.out;
 
   // load_end: the chunks after the image data (no CRC checks) can still add EXIF or XMP.
   readTrailingChunks(bytes, idat.endOfLastUsed(z.bitPosition), header, info, palette);
@@ -460,38 +464,57 @@ function endsOnRow(produced: number, passes: Pass[], bits: number): boolean {
   return produced === at;
 }
 
-/** Reverses the PNG filters row by row and stores pixels the way Pillow's unpackers do. */
-function unfilterAndUnpack(
-  raw: Uint8Array,
-  available: number,
-  passes: Pass[],
-  width: number,
-  height: number,
-  mode: ImageMode,
-  rawmode: string,
-  bits: number,
-  source: string,
-): Uint8Array | Int32Array {
-  const channels =
-    mode === "I" || mode === "1" || mode === "L" || mode === "P" ? 1 : mode === "LA" ? 2 : mode === "RGB" ? 3 : 4;
-  const out = mode === "I" ? new Int32Array(width * height) : new Uint8Array(width * height * channels);
-  const bpp = Math.max(1, bits >> 3); // filter byte distance: (bits + 7) / 8
-  let at = 0;
-  for (const p of passes) {
-    const len = rowBytes(p.width, bits);
-    let prev = new Uint8Array(len);
-    let cur = new Uint8Array(len);
-    for (let r = 0; r < p.rows; r++) {
-      if (at + len + 1 > available) return out;
-      const filter = raw[at];
-      cur.set(raw.subarray(at + 1, at + 1 + len));
-      at += len + 1;
-      unfilterRow(cur, prev, filter, bpp, source);
-      unpackRow(out, cur, p, r, width, channels, rawmode);
-      [prev, cur] = [cur, prev];
-    }
+/** Reverses the PNG filters row by row, as the inflated bytes arrive, and stores pixels the way Pillow's unpackers do. */
+class RowDecoder {
+  readonly out: Uint8Array | Int32Array;
+  private readonly channels: number;
+  private readonly bpp: number;
+  private pass = 0;
+  private row = 0;
+  /** Absolute offset (in the inflated stream) of the next row's filter byte. */
+  private at = 0;
+  private prev: Uint8Array;
+  private cur: Uint8Array;
+
+  constructor(
+    private readonly passes: Pass[],
+    private readonly width: number,
+    height: number,
+    mode: ImageMode,
+    private readonly rawmode: string,
+    private readonly bits: number,
+    private readonly source: string,
+  ) {
+    this.channels =
+      mode === "I" || mode === "1" || mode === "L" || mode === "P" ? 1 : mode === "LA" ? 2 : mode === "RGB" ? 3 : 4;
+    this.out = mode === "I" ? new Int32Array(width * height) : new Uint8Array(width * height * this.channels);
+    this.bpp = Math.max(1, bits >> 3); // filter byte distance: (bits + 7) / 8
+    const widest = Math.max(0, ...passes.map((p) => rowBytes(p.width, bits)));
+    this.prev = new Uint8Array(widest);
+    this.cur = new Uint8Array(widest);
   }
-  return out;
+
+  /** Decodes every complete row in window[at - base, end - base); returns how far the stream is consumed. */
+  consume(window: Uint8Array, base: number, end: number): number {
+    while (this.pass < this.passes.length) {
+      const p = this.passes[this.pass];
+      const len = rowBytes(p.width, this.bits);
+      if (this.at + len + 1 > end) break;
+      const filter = window[this.at - base];
+      const cur = this.cur.subarray(0, len);
+      cur.set(window.subarray(this.at - base + 1, this.at - base + 1 + len));
+      this.at += len + 1;
+      unfilterRow(cur, this.prev.subarray(0, len), filter, this.bpp, this.source);
+      unpackRow(this.out, cur, p, this.row, this.width, this.channels, this.rawmode);
+      [this.prev, this.cur] = [this.cur, this.prev];
+      if (++this.row === p.rows) {
+        this.pass++;
+        this.row = 0;
+        this.prev.fill(0); // each pass starts with an all-zero previous row
+      }
+    }
+    return this.at;
+  }
 }
 
 function unfilterRow(cur: Uint8Array, prev: Uint8Array, filter: number, bpp: number, source: string): void {

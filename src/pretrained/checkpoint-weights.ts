@@ -6,7 +6,7 @@ import { rawToTensor, type RawTensor } from "../io/safetensors.js";
 import type { ConvNextConfig } from "../model/config.js";
 import { basePrefix } from "../model/convnext-model.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkpointTensors, type Checkpoint } from "./checkpoint.js";
+import { checkpointTensors, namingFile, type Checkpoint } from "./checkpoint.js";
 import { mapTimmCheckpoint } from "./keys.js";
 import type { StoredTensor } from "./load-weights.js";
 
@@ -26,7 +26,7 @@ export async function checkpointWeights(
 ): Promise<Map<string, Tensor | StoredTensor>> {
   if (checkpoint.layout === "tf") {
     if (quantized) throw new Error(`${where}: a quantization_config with TensorFlow weights is not supported`);
-    return checkpointTensors(checkpoint); // 16-bit TF weights are upcast: their kernels are transposed anyway
+    return namingFile(where, () => checkpointTensors(checkpoint)); // 16-bit TF weights are upcast: their kernels are transposed anyway
   }
   const int8Format = quantized || [...checkpoint.tensors].some(([k, t]) => t.dtype === "I8" || k.endsWith(".weight_scale")); // prettier-ignore
   const { int8, rest } = int8Format
@@ -39,7 +39,7 @@ export async function checkpointWeights(
       out.set(key, { shape: raw.shape, stored: { dtype, bits: uint16Of(raw) } }); // prettier-ignore
     else out.set(key, rawToTensor(raw));
   }
-  return config?.timm ? mapTimmCheckpoint(out, config.timm, basePrefix(config)) : out;
+  return config?.timm ? namingFile(where, () => mapTimmCheckpoint(out, config.timm!, basePrefix(config))) : out;
 }
 
 /** A 16-bit tensor's elements: a view of the file's bytes when 2-byte aligned, else a copy. */

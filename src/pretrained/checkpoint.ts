@@ -3,10 +3,12 @@
 // under the file's own key names; decoding and key mapping happen in one place afterwards (checkpointTensors
 // below, or checkpoint-weights.ts for tensors kept 16-bit or int8).
 
+import { quoted } from "../io/quote.js";
 import { parseSafetensors, rawToTensor, type RawTensor } from "../io/safetensors.js";
 import type { ConvNextConfig } from "../model/config.js";
 import { basePrefix } from "../model/convnext-model.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { firstFew } from "./key-list.js";
 import { mapTfCheckpoint, mapTimmCheckpoint } from "./keys.js";
 import { parseJson, type ModelFiles } from "./model-files.js";
 
@@ -111,10 +113,13 @@ function safetensorsCheckpoint(shards: Array<[string, Uint8Array]>, files: Model
   return { tensors, files: shards.map(([f]) => f), format, layout };
 }
 
+/** Most shard files one index may name (each is a file read, or a hub request); published checkpoints have < 200. */
+export const MAX_SHARDS = 1000;
+
 /** Adds one shard's tensors, refusing a key that two shards both define. */
 export function mergeShard(into: Map<string, RawTensor>, shard: Map<string, RawTensor>, source: string): void {
   for (const [key, t] of shard) {
-    if (into.has(key)) throw new Error(`${source}: tensor "${key}" is also defined in an earlier shard`);
+    if (into.has(key)) throw new Error(`${source}: tensor ${quoted(key)} is also defined in an earlier shard`);
     into.set(key, t);
   }
 }
@@ -135,10 +140,12 @@ export async function readShards(
     throw new Error(`${where}: no "weight_map" object`);
   }
   const shardNames = [...new Set(Object.values(weightMap as Record<string, unknown>))];
+  if (shardNames.length > MAX_SHARDS)
+    throw new Error(`${where}: ${shardNames.length} shard files, above the limit of ${MAX_SHARDS}`);
   const out: Array<[string, Uint8Array]> = [];
   for (const name of shardNames) {
     if (typeof name !== "string" || name === "" || name.includes("/") || name.includes("\\") || name.startsWith(".")) {
-      throw new Error(`${where}: invalid shard file name ${JSON.stringify(name)}`);
+      throw new Error(`${where}: invalid shard file name ${quoted(name)}`);
     }
     const bytes = await files.read(name);
     if (!bytes) throw new Error(`${where}: shard ${name} is missing (${files.describe(name)})`);
@@ -155,7 +162,7 @@ export function checkWeightMap(
 ): void {
   const missing = Object.keys(weightMap).filter((k) => !tensors.has(k));
   if (missing.length)
-    throw new Error(`${where}: keys listed in the index but absent from the shards: ${missing.join(", ")}`);
+    throw new Error(`${where}: keys listed in the index but absent from the shards: ${firstFew(missing).join(", ")}`);
 }
 
 /**
@@ -167,4 +174,13 @@ export function checkpointTensors(checkpoint: Checkpoint, config?: ConvNextConfi
   for (const [key, raw] of checkpoint.tensors) tensors.set(key, rawToTensor(raw));
   if (checkpoint.layout === "tf") return mapTfCheckpoint(tensors);
   return config?.timm ? mapTimmCheckpoint(tensors, config.timm, basePrefix(config)) : tensors;
+}
+
+/** Runs a key mapping (keys.ts), whose errors name tensors but no file, with `where` prefixed to them. */
+export function namingFile<T>(where: string, map: () => T): T {
+  try {
+    return map();
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
 }

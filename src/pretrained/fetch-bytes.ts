@@ -1,6 +1,6 @@
 // A URL's whole body over fetch, for the loaders that run where fetch is the network (browsers, workers,
-// Deno, Bun): progress as the bytes arrive, an idle timeout instead of a hang, a size check, and errors in
-// words. Redirects are followed by fetch itself (a browser hides them from scripts).
+// Deno, Bun): progress as the bytes arrive, an idle timeout and a minimum speed instead of a hang, size checks,
+// and errors in words. Redirects are followed by fetch itself (a browser hides them from scripts).
 
 export interface FetchBytesOptions {
   headers?: Record<string, string>;
@@ -8,9 +8,21 @@ export interface FetchBytesOptions {
   timeoutMs?: number;
   /** The body must have exactly this many bytes (and it is the progress total). */
   expectedSize?: number | null;
+  /** Refuse a body above this many bytes, announced or not (default: no limit beyond expectedSize). */
+  maxBytes?: number;
+  /** Abort a download slower than this (a server dripping bytes defeats the idle timeout); default 1000 B/s over 30 s. */
+  minSpeed?: MinSpeed;
   onProgress?: (loaded: number, total: number | null) => void;
   signal?: AbortSignal;
 }
+
+/** curl's --speed-limit / --speed-time: in every window of `seconds`, at least bytesPerSecond * seconds arrive. */
+export interface MinSpeed {
+  bytesPerSecond: number;
+  seconds: number;
+}
+
+export const DEFAULT_MIN_SPEED: MinSpeed = Object.freeze({ bytesPerSecond: 1000, seconds: 30 });
 
 /** The server could not be reached, or stopped answering: offline, DNS, CORS, a timeout, a cut connection. */
 export class NetworkError extends Error {
@@ -79,6 +91,14 @@ export async function fetchUrl(url: string, options: FetchBytesOptions = {}): Pr
     const declared = length === null || length === "" ? NaN : Number(length);
     const compressed = response.headers.has("content-encoding");
     const total = options.expectedSize ?? (Number.isSafeInteger(declared) && !compressed ? declared : null);
+    const max = options.maxBytes ?? Infinity;
+    if (total !== null && total > max) {
+      await discard();
+      throw new Error(`${url}: ${total} bytes, above the limit of ${max}`);
+    }
+    const { bytesPerSecond, seconds } = options.minSpeed ?? DEFAULT_MIN_SPEED;
+    let windowStart = Date.now();
+    let windowLoaded = 0;
     // a known size is allocated once (a 110 MB checkpoint is not held twice); else the chunks are joined
     let out = new Uint8Array(total ?? 0);
     const chunks: Uint8Array[] = [];
@@ -94,6 +114,18 @@ export async function fetchUrl(url: string, options: FetchBytesOptions = {}): Pr
           if (total !== null && loaded + value.length > total) {
             await reader.cancel();
             throw new Error(`${url}: more than the expected ${total} bytes`);
+          }
+          if (loaded + value.length > max) {
+            await reader.cancel();
+            throw new Error(`${url}: more than the limit of ${max} bytes`);
+          }
+          if (Date.now() - windowStart >= seconds * 1000) {
+            if (loaded + value.length - windowLoaded < bytesPerSecond * seconds) {
+              await reader.cancel();
+              throw new NetworkError(`${url}: slower than ${bytesPerSecond} bytes/s for ${seconds} s (${loaded} bytes)`); // prettier-ignore
+            }
+            windowStart = Date.now();
+            windowLoaded = loaded + value.length;
           }
           if (total !== null) out.set(value, loaded);
           else chunks.push(value);

@@ -18,7 +18,7 @@ import {
   revisionInfoUrl,
 } from "./hub-reference.js";
 import { DEFAULT_CACHE_NAME, isQuotaError, openHubStorage, type HubStorage } from "./hub-storage.js";
-import { parseJson, type ModelFiles } from "./model-files.js";
+import { MAX_JSON_BYTES, parseJson, type ModelFiles } from "./model-files.js";
 
 export interface HubModelFiles extends ModelFiles {
   readonly repoId: string;
@@ -123,7 +123,7 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
     const url = revisionInfoUrl(endpoint, repoId, revision);
     let fetched;
     try {
-      fetched = await fetchUrl(url, fetchOptions);
+      fetched = await fetchUrl(url, { ...fetchOptions, maxBytes: MAX_JSON_BYTES });
     } catch (e) {
       if (!(e instanceof NetworkError)) throw e;
       return fromCache(e.message);
@@ -172,6 +172,7 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
     const fetched = await fetchUrl(url, {
       ...fetchOptions,
       expectedSize: entry.size,
+      maxBytes: entry.size === null && file.endsWith(".json") ? MAX_JSON_BYTES : undefined,
       onProgress: (loaded, total) => opts.onProgress?.({ file: label, loaded, total }),
     }).catch((e: Error) => Promise.reject(e instanceof NetworkError ? notCached(e.message) : e));
     if (!fetched.response.ok) {

@@ -8,6 +8,7 @@ import { formatShape, sameShape, Tensor } from "../tensor/tensor.js";
 import type { ConvNextConfig } from "../model/config.js";
 import { basePrefix } from "../model/convnext-model.js";
 import { alignPrefix, headOf } from "./keys.js";
+import { firstFew } from "./key-list.js";
 import type { HalfValues, Int8Values, Module, Parameter } from "../model/module.js";
 import { mulberry32 } from "../ops/drop-path.js";
 
@@ -100,11 +101,11 @@ export function loadWeights(
     const lines = [`${source}: checkpoint does not match the model (${model.constructor.name}):`];
     if (missing.length) {
       const how = options.fileKeys ? " (the module's names; docs/TIMM.md maps them to timm's)" : "";
-      lines.push(`  missing keys (${missing.length})${how}: ${missing.join(", ")}`);
+      lines.push(`  missing keys (${missing.length})${how}: ${firstFew(missing).join(", ")}`);
     }
-    if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.join(", ")}`);
+    if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${firstFew(unexpected).join(", ")}`);
     if (mismatched.length)
-      lines.push(`  mis-shaped keys (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
+      lines.push(`  mis-shaped keys (${mismatched.length}):`, ...firstFew(mismatched).map((m) => `    ${m}`));
     if (missing.some((n) => headOf(n, prefix) === "classifier" || headOf(n, prefix) === "pooler")) {
       lines.push("  (to start a new classification head from a base-model checkpoint, pass allowMissingHead)");
     }

@@ -32,8 +32,16 @@ export async function readJson(files: ModelFiles, file: string, missing = "not f
   return parseJson(bytes, where);
 }
 
+/**
+ * Largest JSON file parsed (config.json, preprocessor_config.json, shard indexes): JSON.parse takes several times
+ * the text in memory. A 100,000-label config.json is ~3 MB, the index of a 10,000-tensor checkpoint ~1 MB.
+ */
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
 /** JSON.parse of a file's bytes; the error names the file. */
 export function parseJson(bytes: Uint8Array, where: string): unknown {
+  if (bytes.length > MAX_JSON_BYTES)
+    throw new Error(`${where}: ${bytes.length} bytes, above the limit of ${MAX_JSON_BYTES} for a JSON file`);
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {

@@ -10,7 +10,7 @@ import { loadWeightKernels } from "../backend/wasm/wasm-kernels.js";
 import * as tree from "../model/index.js";
 import { parseConvNextConfig, type ConvNextConfig } from "../model/config.js";
 import type { ExecutorChoice } from "../model/pretrained-model.js";
-import { checkpointTensors, readCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { checkpointTensors, namingFile, readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { timmToModelKey } from "./keys.js";
 import { loadWeights, WEIGHT_DTYPES, type LoadWeightsOptions } from "./load-weights.js";
 import type { HubOptions } from "./hub-options.js";
@@ -182,7 +182,7 @@ export async function loadPretrainedModel(
     const keep16 = options.dtype !== undefined && options.dtype !== "f32";
     const weights = needsStoredWeights(checkpoint, quantized, keep16)
       ? await (await import("./checkpoint-weights.js")).checkpointWeights(checkpoint, quantized, keep16, source, config) // prettier-ignore
-      : checkpointTensors(checkpoint, config);
+      : namingFile(source, () => checkpointTensors(checkpoint!, config));
     loadWeights(model, weights, { fileKeys, ...options, source });
     if (options.dtype !== undefined && options.dtype !== "auto") {
       // converting on load: the conversions (weight-dtypes.ts) load only when asked for

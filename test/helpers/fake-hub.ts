@@ -5,7 +5,11 @@
 // private repo; Range requests (206); and, on request, a connection cut after N bytes. For the browser
 // loader: GET /api/models/{repo}/revision/{revision} (model_info with blobs=true: the commit and each file's
 // size and LFS sha256), and, with `cors`, the CORS headers huggingface.co sends (preflights included).
+// Hostile modes (`hostile`): a body longer than announced, a gzip bomb despite Accept-Encoding: identity, a body
+// dripping one byte at a time, slow chunks (so concurrent downloads overlap), and a mirror answering HEAD with an
+// absolute redirect to its own origin (the 3xx carries the metadata, the target only the bytes).
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -34,6 +38,19 @@ export interface LoggedRequest {
 const EXPOSED_HEADERS =
   "X-Repo-Commit, X-Error-Code, X-Error-Message, X-Linked-Etag, X-Linked-Size, ETag, Content-Length, Content-Range";
 
+export interface HostileModes {
+  /** After the file, keep sending this many more bytes (no Content-Length). */
+  overflow?: number;
+  /** Send `Content-Encoding: gzip` with this many zero bytes gzipped (ignoring Accept-Encoding: identity). */
+  gzipBomb?: number;
+  /** Send one byte every this many ms. */
+  dripMs?: number;
+  /** Send the body in 16 KB pieces, this many ms apart. */
+  chunkDelayMs?: number;
+  /** HEAD answers 302 to an absolute URL on the hub's own origin, metadata on the 3xx. */
+  absoluteRedirect?: boolean;
+}
+
 export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 export const gitBlobSha1 = (b: Uint8Array) => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex");
 
@@ -46,6 +63,7 @@ export class FakeHub {
   corrupt = false;
   /** Answer cross-origin requests (a page on another origin), like huggingface.co. */
   cors = false;
+  hostile: HostileModes = {};
   hubUrl = "";
   cdnUrl = "";
   private hub: Server;
@@ -107,6 +125,14 @@ export class FakeHub {
   private handleHub(req: IncomingMessage, res: ServerResponse) {
     this.record("hub", req);
     if (this.corsPreflight(req, res)) return;
+    const mirrored = /^\/mirror-cache\/([0-9a-f]{64}|[0-9a-f]{40})$/.exec(req.url ?? "");
+    if (mirrored) {
+      const entry = Object.values(this.repos)
+        .flatMap((r) => Object.values(r.files))
+        .find((f) => sha256(f.bytes) === mirrored[1] || gitBlobSha1(f.bytes) === mirrored[1]);
+      if (!entry) return this.fail(res, 404, null);
+      return this.send(req, res, entry.bytes, {}, req.url!); // the bytes only, no hub headers
+    }
     const api = /^\/api\/models\/(.+?)\/revision\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? "");
     if (api) return this.handleApi(req, res, api[1], decodeURIComponent(api[2]));
     const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(req.url ?? "");
@@ -128,6 +154,16 @@ export class FakeHub {
     const file = rawFile.split("/").map(decodeURIComponent).join("/");
     const entry = repo.files[file];
     if (!entry) return this.fail(res, 404, "EntryNotFound", "Entry not found", commit);
+    if (this.hostile.absoluteRedirect) {
+      const id = entry.lfs ? sha256(entry.bytes) : gitBlobSha1(entry.bytes);
+      res.writeHead(302, {
+        Location: `${this.hubUrl}/mirror-cache/${id}`,
+        "X-Repo-Commit": commit,
+        "X-Linked-Etag": `"${id}"`,
+        "X-Linked-Size": String(entry.bytes.length),
+      });
+      return res.end();
+    }
     if (entry.lfs) {
       const sha = sha256(entry.bytes);
       res.writeHead(302, {
@@ -191,6 +227,29 @@ export class FakeHub {
       body = body.subarray(start);
       status = 206;
     }
+    const h = this.hostile;
+    if (req.method === "GET" && h.gzipBomb) {
+      res.writeHead(200, { ...headers, "Content-Encoding": "gzip" });
+      return res.end(gzipSync(new Uint8Array(h.gzipBomb)));
+    }
+    if (req.method === "GET" && h.overflow) {
+      res.writeHead(status, headers); // chunked: no length to hold the server to
+      res.write(Buffer.from(body));
+      return res.end(Buffer.alloc(h.overflow, 0x41));
+    }
+    if (req.method === "GET" && (h.dripMs || h.chunkDelayMs)) {
+      res.writeHead(status, { ...headers, "Content-Length": String(body.length) });
+      const piece = h.dripMs ? 1 : 16384;
+      let at = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        if (at >= body.length) return res.end();
+        res.write(Buffer.from(body.subarray(at, at + piece)));
+        at += piece;
+        setTimeout(next, h.dripMs ?? h.chunkDelayMs);
+      };
+      return next();
+    }
     res.writeHead(status, { ...headers, "Content-Length": String(body.length), "Accept-Ranges": "bytes" });
     if (req.method === "HEAD") return res.end();
     const cut = this.cuts.get(key);
@@ -210,4 +269,22 @@ export class FakeHub {
     res.writeHead(status, headers);
     res.end();
   }
+}
+
+/** Points the hub client (through the environment) at `hub`, with `home` as HF_HOME and nothing else redirecting it. */
+export function useFakeHub(home: string, hub: FakeHub): void {
+  for (const k of [
+    "HF_HUB_CACHE",
+    "HUGGINGFACE_HUB_CACHE",
+    "HF_HUB_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_TOKEN_PATH",
+  ]) {
+    delete process.env[k];
+  }
+  process.env.HF_HOME = home;
+  process.env.HF_ENDPOINT = hub.hubUrl;
+  process.env.HF_HUB_DISABLE_PROGRESS_BARS = "1";
 }

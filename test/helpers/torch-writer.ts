@@ -81,7 +81,7 @@ export function statePickle(items: Array<[string, number[]]>): Uint8Array {
 }
 
 let table: Uint32Array | undefined;
-function crc32(data: Uint8Array): number {
+export function crc32(data: Uint8Array): number {
   if (!table) {
     table = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -95,22 +95,32 @@ function crc32(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** A zip of stored entries (what torch.save writes, without the alignment padding). */
-export function storedZip(records: Array<[string, Uint8Array]>): Uint8Array {
+/** An entry already deflated (method 8): its compressed bytes, with the size and CRC-32 of what they inflate to. */
+export interface DeflatedEntry {
+  compressed: Uint8Array;
+  size: number;
+  crc32: number;
+}
+
+/** A zip of stored entries (what torch.save writes, without the alignment padding), or deflated ones. */
+export function storedZip(records: Array<[string, Uint8Array | DeflatedEntry]>): Uint8Array {
   const parts: Uint8Array[] = [];
   const central: number[] = [];
   let offset = 0;
-  for (const [name, data] of records) {
+  for (const [name, entry] of records) {
     const nameBytes = enc.encode(name);
-    const crc = crc32(data);
+    const deflated = !(entry instanceof Uint8Array);
+    const data = deflated ? entry.compressed : entry;
+    const crc = deflated ? entry.crc32 : crc32(data);
     const sizes = [
       ...u32(crc),
       ...u32(data.length),
-      ...u32(data.length),
+      ...u32(deflated ? entry.size : data.length),
       nameBytes.length & 0xff,
       nameBytes.length >> 8,
     ];
-    const local = Uint8Array.from([0x50, 0x4b, 3, 4, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...sizes, 0, 0, ...nameBytes]);
+    const method = deflated ? 8 : 0;
+    const local = Uint8Array.from([0x50, 0x4b, 3, 4, 20, 0, 0, 0, method, 0, 0, 0, 0, 0, ...sizes, 0, 0, ...nameBytes]);
     central.push(
       0x50,
       0x4b,
@@ -122,7 +132,7 @@ export function storedZip(records: Array<[string, Uint8Array]>): Uint8Array {
       0,
       0,
       0,
-      0,
+      method,
       0,
       0,
       0,
@@ -167,10 +177,14 @@ export function storedZip(records: Array<[string, Uint8Array]>): Uint8Array {
 }
 
 /** A torch zip checkpoint: `<folder>/data.pkl`, `<folder>/data/<key>`, `<folder>/version`. */
-export function torchZip(pickle: Uint8Array, storages: Array<[string, Uint8Array]>, folder = "archive"): Uint8Array {
+export function torchZip(
+  pickle: Uint8Array,
+  storages: Array<[string, Uint8Array | DeflatedEntry]>,
+  folder = "archive",
+): Uint8Array {
   return storedZip([
     [`${folder}/data.pkl`, pickle],
-    ...storages.map(([key, data]): [string, Uint8Array] => [`${folder}/data/${key}`, data]),
+    ...storages.map(([key, data]): [string, Uint8Array | DeflatedEntry] => [`${folder}/data/${key}`, data]),
     [`${folder}/version`, enc.encode("3\n")],
   ]);
 }

@@ -79,8 +79,8 @@ describe("invalid configs name the file and the problem", () => {
     ],
     [{ num_stages: 3 }, /num_stages is 3 but depths has 4/],
     [{ hidden_act: "gelu_99" }, /unknown hidden_act "gelu_99"/],
-    [{ hidden_sizes: [8, 0, 16, 32] }, /"hidden_sizes" must be a non-empty list of positive integers/],
-    [{ patch_size: 0 }, /"patch_size" must be a positive integer/],
+    [{ hidden_sizes: [8, 0, 16, 32] }, /"hidden_sizes" must be a list of 1\.\.16 integers in 1\.\.65536/],
+    [{ patch_size: 0 }, /"patch_size" must be an integer in 1\.\.1024/],
     [{ model_type: "vit" }, /model_type "vit" is not a ConvNeXT model/],
     [[1, 2], /not a JSON object/],
   ])("%j", (json, message) => {

@@ -3,8 +3,8 @@
 // refuses it; other formats are named in the error.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { decodeImage, sniffFormat } from "../../src/preprocess/decode.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { decodeImage, loadImageDecoders, sniffFormat } from "../../src/preprocess/decode.js";
 import { ImageDecodeError } from "../../src/preprocess/errors.js";
 import { decodeToRgb } from "../../src/preprocess/load-image.js";
 import { mulberry32 } from "../../src/ops/drop-path.js";
@@ -20,7 +20,24 @@ const ROOT = "test/fixtures/images";
 const pil = JSON.parse(readFileSync(`${ROOT}/bmp-gif-pil.json`, "utf8")) as { files: Entry[] };
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
+describe("the BMP and GIF decoders load on demand", () => {
+  // this file's module registry is its own: nothing has loaded them yet
+  const bmp = new Uint8Array(
+    readFileSync(`${ROOT}/${pil.files.find((e) => e.sha256 && e.path.endsWith(".bmp"))!.path}`),
+  );
+  it("until loaded, decodeImage says what to await; a PNG or JPEG does not load them", async () => {
+    expect(() => decodeImage(bmp, { source: "a.bmp" })).toThrow(
+      /a\.bmp: BMP decoding loads on demand: await loadImageDecoders\(\) first/,
+    );
+    await loadImageDecoders(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)); // a PNG's signature
+    expect(() => decodeImage(bmp, { source: "a.bmp" })).toThrow(/loads on demand/);
+    await loadImageDecoders(bmp);
+    expect(decodeImage(bmp, { source: "a.bmp" }).width).toBeGreaterThan(0);
+  });
+});
+
 describe("BMP and GIF as Pillow 9.4 decodes them", () => {
+  beforeAll(() => loadImageDecoders());
   const decoded = pil.files.filter((e) => e.sha256);
   it(`${decoded.length} files Pillow decodes: the same RGB array, bit for bit`, () => {
     const wrong: string[] = [];

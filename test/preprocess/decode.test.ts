@@ -3,10 +3,11 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { crc32, deflateSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { deflateSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { png } from "../helpers/png-writer.js";
 import { toRgb } from "../../src/preprocess/convert.js";
-import { decodeImage, sniffFormat } from "../../src/preprocess/decode.js";
+import { decodeImage, loadImageDecoders, sniffFormat } from "../../src/preprocess/decode.js";
 import { ImageDecodeError } from "../../src/preprocess/errors.js";
 import { orientationOf, readExifOrientation, transposeForOrientation } from "../../src/preprocess/exif.js";
 import type { DecodedImage } from "../../src/preprocess/image.js";
@@ -44,6 +45,8 @@ function rawShape(img: DecodedImage): number[] {
   const channels = img.data.length / (img.width * img.height);
   return channels === 1 ? [img.height, img.width] : [img.height, img.width, channels];
 }
+
+beforeAll(() => loadImageDecoders());
 
 describe("PNG decoding vs Pillow 9.4 (pil-decoded.json)", () => {
   it("covers the corpus", () => {
@@ -126,43 +129,6 @@ function walk(dir: string): string[] {
     const p = join(dir, n);
     return statSync(p).isDirectory() ? walk(p) : [p];
   });
-}
-
-/** A PNG from parts, with correct CRCs. */
-function png(
-  ihdr: { width: number; height: number; depth?: number; colour?: number },
-  idat: Uint8Array,
-  extra: Uint8Array[] = [],
-) {
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const h = new Uint8Array(13);
-  const hv = new DataView(h.buffer);
-  hv.setUint32(0, ihdr.width);
-  hv.setUint32(4, ihdr.height);
-  h[8] = ihdr.depth ?? 8;
-  h[9] = ihdr.colour ?? 2;
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", h),
-    ...extra.map((e) => chunk(String.fromCharCode(...e.subarray(0, 4)), e.subarray(4))),
-    chunk("IDAT", idat),
-    chunk("IEND", new Uint8Array(0)),
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 describe("pixel limit", () => {

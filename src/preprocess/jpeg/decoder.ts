@@ -42,6 +42,18 @@ export interface ParsedJpeg {
   xmp?: string;
 }
 
+/**
+ * Most scans one image may have: TurboJPEG's limit (TJFLAG_LIMITSCANS / TJPARAM_SCANLIMIT, 500) against the
+ * progressive-JPEG exploit of repeating a scan many thousands of times. Real encoders write at most ~20.
+ */
+export const MAX_SCANS = 500;
+/**
+ * A work budget besides: all scans together may visit each coefficient of the image at most 16 times (a typical
+ * progressive script visits it about 3 times). 500 scans over a 16-megapixel image would take a minute; this
+ * bounds decoding time by the image size, which maxPixels bounds.
+ */
+export const MAX_COEFFICIENT_PASSES = 16;
+
 const EXIF_HEADER = "Exif\0\0";
 const XMP_HEADER = "http://ns.adobe.com/xap/1.0/\0";
 
@@ -65,6 +77,8 @@ export class JpegDecoder {
   private frame: Frame | null = null;
   private progression: Progression | null = null;
   private scans = 0;
+  /** Coefficient visits of the scans so far, against MAX_COEFFICIENT_PASSES. */
+  private work = 0;
   private multiScan = false;
   private nextRestart = 0;
   /** Marker already read by the entropy decoder, processed next (libjpeg's unread_marker). */
@@ -239,6 +253,15 @@ export class JpegDecoder {
       this.fail("invalid JPEG file structure: more than one scan in a single-scan image");
     }
     this.scans++;
+    if (this.scans > MAX_SCANS) this.fail(`more than ${MAX_SCANS} scans (a hostile progressive JPEG?)`);
+    const blocks = (cs: Frame["components"]) => cs.reduce((n, c) => n + c.blocksPerLine * c.blocksPerColumn, 0);
+    this.work += blocks(scan.components) * (frame.progressive ? scan.se - scan.ss + 1 : 64);
+    if (this.work > MAX_COEFFICIENT_PASSES * 64 * blocks(frame.components)) {
+      this.fail(
+        `its ${this.scans} scans would visit every coefficient more than ${MAX_COEFFICIENT_PASSES} times ` +
+          "(a hostile progressive JPEG?)",
+      );
+    }
     const progression = this.progression as Progression;
     progression.scanNumber++;
     if (frame.progressive) progression.startScan(frame, scan, this.options.source);

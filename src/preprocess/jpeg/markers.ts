@@ -118,6 +118,12 @@ export function readArithConditioning(cur: Cursor, cond: ArithConditioning): voi
 }
 
 const MAX_DIMENSION = 65500;
+/**
+ * Arithmetic decoding costs ~4 binary decisions a pixel, whatever the data (a 466-byte file declaring 16 M pixels
+ * decodes its zero-filled remainder for 7 s on a busy machine), several times Huffman's cost: above 2^23 pixels
+ * (about 2900 x 2900) an arithmetic-coded JPEG is refused, where Pillow would decode it; such files are all but unknown.
+ */
+export const MAX_ARITHMETIC_PIXELS = 1 << 23;
 
 export function readFrame(cur: Cursor, marker: number, maxPixels: number): Frame {
   const length = readUint16(cur);
@@ -161,9 +167,16 @@ export function readFrame(cur: Cursor, marker: number, maxPixels: number): Frame
   if (width * height > maxPixels) {
     throw new JpegError(src, `image size (${width * height} pixels) exceeds limit of ${maxPixels} pixels`);
   }
+  const arithmetic = marker === 0xc9 || marker === 0xca;
+  if (arithmetic && width * height > MAX_ARITHMETIC_PIXELS) {
+    throw new JpegError(
+      src,
+      `arithmetic-coded image of ${width * height} pixels exceeds the limit of ${MAX_ARITHMETIC_PIXELS} for arithmetic coding`,
+    );
+  }
   const frame: Frame = {
     progressive: marker === 0xc2 || marker === 0xca,
-    arithmetic: marker === 0xc9 || marker === 0xca,
+    arithmetic,
     width,
     height,
     components,
