@@ -5,17 +5,14 @@ import { Worker } from "node:worker_threads";
 import { ChunkPool, WORKER_SOURCE } from "../backend/chunk-pool.js";
 import type { WorkerSpec } from "../backend/pool.js";
 
-const PRELUDE = `${WORKER_SOURCE}\nrunWorker(require("node:worker_threads").workerData);\n`;
-
-/** The parent's options, but the prelude is CommonJS even under `node --input-type=module -e ...`. */
-function workerExecArgv(): string[] {
-  const argv = process.execArgv;
-  return argv.filter((a, i) => !a.startsWith("--input-type") && argv[i - 1] !== "--input-type");
-}
+// import(), not require(): the workers inherit the parent's options, and under `node --input-type=module -e`
+// their eval'd source is an ES module, where require is not defined (a V8 flag cannot be filtered out of
+// execArgv either: the Worker constructor refuses one passed explicitly)
+const PRELUDE = `${WORKER_SOURCE}\nimport("node:worker_threads").then((m) => runWorker(m.workerData));\n`;
 
 export function nodeThreadPool(spec: WorkerSpec): ChunkPool {
   const spawn = (workerData: unknown) => {
-    const worker = new Worker(PRELUDE, { eval: true, workerData, execArgv: workerExecArgv() });
+    const worker = new Worker(PRELUDE, { eval: true, workerData });
     worker.unref();
     return worker;
   };
