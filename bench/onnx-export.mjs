@@ -7,8 +7,11 @@
 // the int32 sums cast to float and scaled by input scale x weight scales, plus the bias; onnxruntime fuses
 // these into its DynamicQuantizeMatMul. The convs stay float, as in our int8 model.
 // A minimal protobuf writer for the few onnx.proto messages needed; field numbers from onnx.proto (proto2).
+//   node bench/onnx-export.mjs DIR OUT.onnx SIZE: the model in DIR (config.json + weights) as ONNX
+//   (`npm run build` first; bench/setup.mjs runs it when a benchmark needs DIR/model.onnx)
 
 import { writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
 class Writer {
   constructor() {
@@ -220,6 +223,10 @@ export function convnextToOnnx(model, imageSize) {
   return w.finish();
 }
 
-export function writeOnnx(model, imageSize, file) {
-  writeFileSync(file, convnextToOnnx(model, imageSize));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [dir, out, size] = process.argv.slice(2);
+  const { ConvNextForImageClassification } = await import("../dist/index.js");
+  const model = await ConvNextForImageClassification.fromPretrained(dir);
+  writeFileSync(out, convnextToOnnx(model, Number(size)));
+  console.error(`wrote ${out}`);
 }

@@ -77,7 +77,7 @@ export function ensurePeers() {
 export function onnxFile(dir, size) {
   const onnx = join(dir, "model.onnx");
   if (!existsSync(onnx) || statSync(onnx).mtimeMs < statSync(join(dir, "model.safetensors")).mtimeMs) {
-    execFileSync(process.execPath, [join(here, "export-onnx.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
+    execFileSync(process.execPath, [join(here, "onnx-export.mjs"), dir, onnx, String(size)], { stdio: "inherit" });
   }
   return onnx;
 }
