@@ -3,6 +3,7 @@
 // CRC-32 of every entry read, so a truncated or hostile archive fails here with the file's name.
 // Pure: Uint8Array in, Uint8Array out; deflated entries go through ../preprocess/inflate.ts, capped at their declared size.
 
+import { crc32 } from "../preprocess/crc32.js";
 import { inflate } from "../preprocess/inflate.js";
 import { quoted } from "./quote.js";
 
@@ -181,22 +182,4 @@ function inflateEntry(data: Uint8Array, size: number, name: string, fail: (msg: 
   if (!z.streamEnd && z.produced === size)
     fail(`entry ${quoted(name)} inflates past its declared size of ${size} bytes`);
   return z.output.subarray(0, z.produced);
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as zip uses), table-driven. */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const table = crcTable;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

@@ -5,6 +5,7 @@
 
 import { ImageDecodeError } from "./errors.js";
 import { DEFAULT_MAX_PIXELS, type DecodedImage, type ImageMode } from "./image.js";
+import { crc32 } from "./crc32.js";
 import { inflate } from "./inflate.js";
 
 export interface PngDecodeOptions {
@@ -63,22 +64,6 @@ const MAX_TEXT_CHUNK = 1024 * 1024;
 const MAX_TEXT_MEMORY = 64 * MAX_TEXT_CHUNK;
 /** ImageFile.decodermaxblock: Pillow feeds the decoder at most this many bytes of one IDAT chunk at a time. */
 const DECODER_MAX_BLOCK = 65536;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 

@@ -1,6 +1,8 @@
 // Test-only writers for pickles and torch zip archives, assembled opcode by opcode, so tests can build
 // checkpoints the fixtures lack (float16 storages, strided views, corrupt records) without Python.
 
+import { crc32 } from "node:zlib";
+
 const enc = new TextEncoder();
 
 export const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
@@ -80,20 +82,7 @@ export function statePickle(items: Array<[string, number[]]>): Uint8Array {
   return Uint8Array.from([...op.proto(), ...op.emptyDict(), ...op.mark(), ...body, ...op.setitems(), ...op.stop()]);
 }
 
-let table: Uint32Array | undefined;
-export function crc32(data: Uint8Array): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const b of data) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 }; // node:zlib's, independent of the code under test
 
 /** An entry already deflated (method 8): its compressed bytes, with the size and CRC-32 of what they inflate to. */
 export interface DeflatedEntry {

@@ -70,7 +70,7 @@ export const TARGETS = {
     // Most cases get every chunk's CRC fixed, so a mutation reaches the decoder instead of the CRC check.
     async finish(_seed, bytes) {
       if (bytes.length % 5 === 0) return bytes;
-      const { crc32 } = await dist("io/zip.js");
+      const { crc32 } = await dist("preprocess/crc32.js");
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let at = 8; at + 12 <= bytes.length; ) {
         const end = at + 8 + view.getUint32(at);
@@ -134,7 +134,7 @@ export const TARGETS = {
     ext: "bin",
     async finish(seed, bytes) {
       if (!seed.pkl || bytes.length !== seed.bytes.length) return bytes;
-      const { crc32 } = await dist("io/zip.js");
+      const { crc32 } = await dist("preprocess/crc32.js");
       const { local, central, dataOffset, size } = seed.pkl;
       const crc = crc32(bytes.subarray(dataOffset, dataOffset + size));
       const view = new DataView(bytes.buffer, bytes.byteOffset);
