@@ -271,3 +271,36 @@ export function transposeImages(out: usize, x: usize, C: i32, HW: i32, toLast: i
       for (let c = 0; c < cols; c++) store<f32>(oi + ((<usize>(c * rows + r)) << 2), load<f32>(xi + ((<usize>(r * cols + c)) << 2))); // prettier-ignore
   }
 }
+
+/**
+ * The block's output in training, per image: out [C, HW] = residual + gamma[c] * branch^T, from pwconv2's
+ * channels-last output branch [HW, C]; no gamma (0): a scale of 1. Each image is transposed, then scaled and
+ * added to while it is still in cache. out, residual [N, C, HW]; branch [N, HW, C]; images n0 <= n < n1.
+ */
+export function blockOutput(
+  out: usize,
+  branch: usize,
+  gamma: usize,
+  residual: usize,
+  C: i32,
+  HW: i32,
+  n0: i32,
+  n1: i32,
+): void {
+  const per = <usize>C * <usize>HW;
+  for (let n = n0; n < n1; n++) {
+    transposeImages(out, branch, C, HW, 0, n, n + 1);
+    for (let c = 0; c < C; c++) {
+      const o = out + ((<usize>n * per + <usize>c * <usize>HW) << 2);
+      const r = residual + ((<usize>n * per + <usize>c * <usize>HW) << 2);
+      const s: f32 = gamma ? load<f32>(gamma + ((<usize>c) << 2)) : 1;
+      const g = f32x4.splat(s);
+      let p = 0;
+      for (; p + 4 <= HW; p += 4) {
+        const at = (<usize>p) << 2;
+        v128.store(o + at, f32x4.add(v128.load(r + at), f32x4.mul(g, v128.load(o + at))));
+      }
+      for (; p < HW; p++) store<f32>(o + ((<usize>p) << 2), load<f32>(r + ((<usize>p) << 2)) + s * load<f32>(o + ((<usize>p) << 2))); // prettier-ignore
+    }
+  }
+}

@@ -5,12 +5,11 @@
 // A step kind without a backward rule here is refused with its name, never skipped.
 
 import { conv2d, conv2dBackward } from "../ops/conv2d.js";
-import { layerNormChannelsFirst, layerNormChannelsFirstBackward, layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js"; // prettier-ignore
 import { globalAveragePool, globalAveragePoolBackward } from "../ops/pooling.js";
 import type { Weights } from "../model/executor.js";
-import { stepParameters, type Conv2dStep, type Plan, type PlanStep } from "../model/plan.js";
+import { stepParameters, type Conv2dStep, type LayerNormStep, type Plan, type PlanStep } from "../model/plan.js";
 import { Tensor } from "../tensor/tensor.js";
-import { blockBackward, blockForward, type BlockSaved, type Read } from "./block.js";
+import { blockBackward, blockForward, freeSaved, type BlockSaved, type Read } from "./block.js";
 import type { TrainingKernels } from "./kernels.js";
 import { imageToPatches, patchesToImage } from "./patchify.js";
 
@@ -79,15 +78,9 @@ export function trainingForward(
       case "conv2d":
         convForward(step, out, x, inShape, outShape, w, kernels);
         break;
-      case "layernorm": {
-        const C = step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1];
-        if (step.dataFormat === "channels_first") {
-          layerNormChannelsFirst(out, x, w(step.weight), w(step.bias), inShape[0], C, x.length / (inShape[0] * C), step.eps); // prettier-ignore
-        } else {
-          layerNormChannelsLast(out, x, w(step.weight), w(step.bias), x.length / C, C, step.eps);
-        }
+      case "layernorm":
+        layerNormForward(step, out, x, inShape, w, kernels);
         break;
-      }
       case "pool":
         globalAveragePool(out, x, inShape[0], inShape[1], x.length / (inShape[0] * inShape[1]));
         break;
@@ -112,7 +105,7 @@ export function tapeOutputs(tape: Tape): Map<string, Tensor> {
 /** Gives the tape's buffers back to the kernels (after backward, or when a forward is not backpropagated). */
 export function freeTape(tape: Tape, kernels: TrainingKernels): void {
   tape.values.forEach((v, i) => i !== tape.plan.input && kernels.free(v));
-  for (const s of tape.saved) if (s) kernels.free(s.dwOut, s.hidden, s.branch);
+  for (const s of tape.saved) if (s) freeSaved(s, kernels);
 }
 
 export function backward(
@@ -128,7 +121,7 @@ export function backward(
   const grads = new Map<string, Float32Array>();
   const grad = (name: string) => {
     let g = grads.get(name);
-    if (!g) grads.set(name, (g = new Float32Array(weights.get(name)!.data.length)));
+    if (!g) grads.set(name, (g = kernels.alloc(weights.get(name)!.data.length).fill(0)));
     return g;
   };
   const valueGrads: Array<Float32Array | null> = plan.values.map(() => null);
@@ -167,7 +160,7 @@ export function backward(
     const dx = stepBackward(step, i, dy, x, inShape, plan.values[step.output].shape, needDx, saved, w, grad, kernels);
     if (!keep.has(step.output)) kernels.free(dy);
     const s = saved[i];
-    if (s) kernels.free(s.dwOut, s.hidden, s.branch);
+    if (s) freeSaved(s, kernels);
     saved[i] = null;
     if (dx) add(step.input, dx);
   }
@@ -195,20 +188,8 @@ function stepBackward(
       return blockBackward(step, dy, x, inShape, saved[index]!, w, grad, kernels);
     case "conv2d":
       return convBackward(step, dy, x, inShape, outShape, needDx, w, grad, kernels);
-    case "layernorm": {
-      const dx = kernels.alloc(x.length);
-      const acc = new Float64Array(
-        2 * (step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1]),
-      );
-      const C = step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1];
-      if (step.dataFormat === "channels_first") {
-        const [N] = inShape;
-        layerNormChannelsFirstBackward(dx, grad(step.weight), grad(step.bias), dy, x, w(step.weight), N, C, x.length / (N * C), step.eps, acc); // prettier-ignore
-      } else {
-        layerNormChannelsLastBackward(dx, grad(step.weight), grad(step.bias), dy, x, w(step.weight), x.length / C, C, step.eps, acc); // prettier-ignore
-      }
-      return dx;
-    }
+    case "layernorm":
+      return layerNormBackward(step, dy, x, inShape, w, grad, kernels);
     case "pool": {
       const dx = kernels.alloc(x.length);
       globalAveragePoolBackward(dx, dy, inShape[0], inShape[1], x.length / (inShape[0] * inShape[1]));
@@ -223,6 +204,58 @@ function stepBackward(
     default: // checkBackwardSupport refused it before the forward
       throw new Error(`training: no backward rule for plan step "${(step as { kind: string }).kind}"`);
   }
+}
+
+// A channels-first LayerNorm (the stem's, the downsampling layers') runs as the block's: the kernels' LayerNorm
+// on rows of C channels, between two layout changes (faster than striding over the channels of NCHW).
+
+function layerNormForward(
+  step: LayerNormStep,
+  out: Float32Array,
+  x: Float32Array,
+  shape: readonly number[],
+  w: Read,
+  kernels: TrainingKernels,
+): void {
+  const [weight, bias] = [w(step.weight), w(step.bias)];
+  if (step.dataFormat === "channels_last") {
+    const C = shape[shape.length - 1];
+    return kernels.layerNorm(out, x, weight, bias, x.length / C, C, step.eps);
+  }
+  const [N, C] = shape;
+  const HW = x.length / (N * C);
+  const [rows, normed] = [kernels.alloc(x.length), kernels.alloc(x.length)];
+  kernels.channelsFirstToLast(rows, x, N, C, HW);
+  kernels.layerNorm(normed, rows, weight, bias, N * HW, C, step.eps);
+  kernels.channelsLastToFirst(out, normed, N, C, HW);
+  kernels.free(rows, normed);
+}
+
+function layerNormBackward(
+  step: LayerNormStep,
+  dy: Float32Array,
+  x: Float32Array,
+  shape: readonly number[],
+  w: Read,
+  grad: (name: string) => Float32Array,
+  kernels: TrainingKernels,
+): Float32Array {
+  const [dw, db, weight] = [grad(step.weight), grad(step.bias), w(step.weight)];
+  const dx = kernels.alloc(x.length);
+  if (step.dataFormat === "channels_last") {
+    const C = shape[shape.length - 1];
+    kernels.layerNormBackward(dx, dw, db, dy, x, weight, x.length / C, C, step.eps);
+    return dx;
+  }
+  const [N, C] = shape;
+  const HW = x.length / (N * C);
+  const [rows, dRows, dxRows] = [kernels.alloc(x.length), kernels.alloc(x.length), kernels.alloc(x.length)];
+  kernels.channelsFirstToLast(rows, x, N, C, HW);
+  kernels.channelsFirstToLast(dRows, dy, N, C, HW);
+  kernels.layerNormBackward(dxRows, dw, db, dRows, rows, weight, N * HW, C, step.eps);
+  kernels.channelsLastToFirst(dx, dxRows, N, C, HW);
+  kernels.free(rows, dRows, dxRows);
+  return dx;
 }
 
 const isPatchify = (step: Conv2dStep) => step.kernel === step.stride && step.padding === 0;

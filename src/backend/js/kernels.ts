@@ -785,6 +785,60 @@ export function transposeImages(
   }
 }
 
+/** See assembly/backward.ts: out = residual + gamma[c] * branch^T per image (no gamma: 1), images n0..n1. */
+export function blockOutput(
+  mem: JsMemory,
+  out: number,
+  branch: number,
+  gamma: number,
+  residual: number,
+  C: number,
+  HW: number,
+  n0: number,
+  n1: number,
+): void {
+  const f = mem.f32;
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < C; c++) {
+      const s = gamma ? f[(gamma >> 2) + c] : 1;
+      const o = (out >> 2) + (n * C + c) * HW;
+      const r = (residual >> 2) + (n * C + c) * HW;
+      const b = (branch >> 2) + n * HW * C + c;
+      for (let p = 0; p < HW; p++) f[o + p] = f[r + p] + Math.fround(s * f[b + p * C]);
+    }
+  }
+}
+
+/** See assembly/adamw.ts: AdamW's update of the values i0..i1, each op of float64 rounded to float32. */
+export function adamw(
+  mem: JsMemory,
+  param: number,
+  expAvg: number,
+  expAvgSq: number,
+  grad: number,
+  decay: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  correction2: number,
+  eps: number,
+  i0: number,
+  i1: number,
+): void {
+  const f = mem.f32;
+  const r = Math.fround;
+  for (let i = i0; i < i1; i++) {
+    const g = f[(grad >> 2) + i];
+    const x = r(f[(param >> 2) + i] * decay);
+    const m = r(r(f[(expAvg >> 2) + i] * beta1) + r((1 - beta1) * g));
+    const v = r(r(f[(expAvgSq >> 2) + i] * beta2) + r((1 - beta2) * r(g * g)));
+    const denom = r(r(r(Math.sqrt(v)) / correction2) + eps);
+    f[(expAvg >> 2) + i] = m;
+    f[(expAvgSq >> 2) + i] = v;
+    f[(param >> 2) + i] = r(x + r(-stepSize * r(m / denom)));
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = {
   gemm,
@@ -806,5 +860,7 @@ export const JS_KERNELS = {
   layerNormRowsBackward,
   geluRange,
   transposeImages,
+  blockOutput,
+  adamw,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize, geluPhi]; // prettier-ignore
