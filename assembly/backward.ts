@@ -48,23 +48,34 @@ export function dwconvWeightGrad(
     const out = partial + ((<usize>(q * k * k)) << 2);
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
+        // four independent sums: one chain of dependent adds would wait on the add's latency at every vector
         let a0 = f32x4.splat(0);
         let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
         for (let oy = 0; oy < H; oy++) {
           const g = grad + <usize>oy * gRow;
           const s = scratch + <usize>(oy + ky) * sRow + ((<usize>kx) << 2);
           let ox = 0;
-          for (; ox + 8 <= W4; ox += 8) {
+          for (; ox + 16 <= W4; ox += 16) {
             const o = (<usize>ox) << 2;
             a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
             a1 = f32x4.add(a1, f32x4.mul(v128.load(g + o, 16), v128.load(s + o, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(v128.load(g + o, 32), v128.load(s + o, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(v128.load(g + o, 48), v128.load(s + o, 48)));
+          }
+          if (ox + 8 <= W4) {
+            const o = (<usize>ox) << 2;
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
+            a1 = f32x4.add(a1, f32x4.mul(v128.load(g + o, 16), v128.load(s + o, 16)));
+            ox += 8;
           }
           if (ox < W4) {
             const o = (<usize>ox) << 2;
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
+            a2 = f32x4.add(a2, f32x4.mul(v128.load(g + o), v128.load(s + o)));
           }
         }
-        const a = f32x4.add(a0, a1);
+        const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
         const sum = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3); // prettier-ignore
         store<f32>(out + ((<usize>(ky * k + kx)) << 2), sum);
       }
