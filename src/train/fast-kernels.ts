@@ -117,6 +117,7 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         heap.freeNow(b!, [offset]);
       }
     },
+    inPlace: (a) => at(a) !== undefined,
     linear: scoped((out, x, weight, bias, M, K, N) => {
       const N8 = planeStride(N);
       const X = at(x) ?? putRows(x, M, K);

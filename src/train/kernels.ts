@@ -22,6 +22,8 @@ export interface TrainingKernels {
    */
   alloc(n: number): Float32Array;
   free(...buffers: Array<Float32Array | null | undefined>): void;
+  /** Whether the kernels work on `a` where it lies (any array for the reference kernels; else alloc's). */
+  inPlace(a: Float32Array): boolean;
   /** out [M, N] = x [M, K] . weight [N, K]^T + bias. */
   linear(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void; // prettier-ignore
   /** dx [M, K] (or null) = dy . weight; dw [N, K] = dy^T . x; db [N] (or null) = column sums of dy. */
@@ -50,6 +52,7 @@ export const referenceKernels: TrainingKernels = {
   name: "reference",
   alloc: (n) => new Float32Array(n),
   free: () => {},
+  inPlace: () => true,
   linear,
   linearBackward: (dx, dw, db, dy, x, weight, M, K, N) =>
     linearBackward(dx, dw, db, dy, x, weight, M, K, N, new Float64Array(N * K)),

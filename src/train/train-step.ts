@@ -25,6 +25,14 @@ export function trainStep(
   requireFloat32Parameters(model.namedParameters(), "trainStep");
   const trained = new Set(optimizer.groups.flatMap((g) => g.params.map(([name]) => name)));
   const kernels = options.kernels ?? referenceKernels;
+  // the parameters where the kernels read and update them in place (a fast backend's heap), moved there once
+  for (const [, p] of model.namedParameters()) {
+    if (kernels.inPlace(p.data)) continue;
+    const home = kernels.alloc(p.size);
+    if (!kernels.inPlace(home)) break; // no heap to move to (memory not shared, or full)
+    home.set(p.data);
+    p.data = home;
+  }
   const g = kernelGradients(model, pixelValues, {
     labels,
     training: true,
