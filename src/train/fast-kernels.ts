@@ -11,7 +11,7 @@
 
 import { getBackend, type Backend } from "../backend/backend.js";
 import { fastOps } from "../backend/fast-ops.js";
-import { GEMM_MODE_BIAS, GEMM_MODE_RESIDUAL } from "../backend/kernel-constants.generated.js";
+import { GEMM_MODE_BIAS, GEMM_MODE_COLUMN_BIAS } from "../backend/kernel-constants.generated.js";
 import { dwconvGradScratchFloats, dwconvScratchFloats, gemmMinChunk, gemmPackBytes, gemmTNScratchFloats, planeStride, scratchBytes } from "../backend/workspace.js"; // prettier-ignore
 import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
@@ -69,11 +69,11 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     P: number,
     pixels: number,
     mode = GEMM_MODE_BIAS,
+    bias = zeros(M),
   ) => {
-    // prettier-ignore
     const packBytes = gemmPackBytes(K);
     const pack = alloc((packBytes / 4) * backend.threads);
-    const args = [out, w, x, zeros(M), 0, M, K, P, 1, mode, pack, packBytes, pixels];
+    const args = [out, w, x, bias, 0, M, K, P, 1, mode, pack, packBytes, pixels];
     backend.run("gemm", args, M, 4, gemmMinChunk(1, M, backend.threads));
   };
   const scoped =
@@ -126,17 +126,10 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       const T = alloc(K * N);
       backend.run("transposeImages", [T, W, N, K, 1], 1, 1);
       const WT = N === N8 ? T : putRows(heap.view(T, K * N), K, N, N8);
-      // the bias is per column here (the kernel's is per row): every row starts as the bias, the GEMM adds to it
+      // the bias is per column here (the kernel's is per row by default): GEMM_MODE_COLUMN_BIAS
       const direct = N === N8 ? at(out) : undefined;
-      const rows = direct ?? (bias ? alloc(M * N8) : zeros(M * N8));
-      const f = heap.f32;
-      if (bias) {
-        // the first row, then copies of the rows written so far: log2(M) copies instead of M
-        f.set(bias.subarray(0, N), rows >> 2);
-        if (N8 > N) f.fill(0, (rows >> 2) + N, (rows >> 2) + N8);
-        for (let m = 1; m < M; m *= 2) f.copyWithin((rows >> 2) + m * N8, rows >> 2, (rows >> 2) + Math.min(m, M - m) * N8); // prettier-ignore
-      } else if (direct !== undefined) f.fill(0, rows >> 2, (rows >> 2) + M * N);
-      gemm(rows, X, WT, M, K, N8, N, GEMM_MODE_RESIDUAL);
+      const rows = direct ?? alloc(M * N8);
+      gemm(rows, X, WT, M, K, N8, N, GEMM_MODE_COLUMN_BIAS, bias ? putRows(bias, 1, N, N8) : zeros(N8));
       if (direct === undefined) getRows(out, rows, M, N, N8);
     }),
     linearBackward: scoped((dx, dw, db, dy, x, weight, M, K, N) => {

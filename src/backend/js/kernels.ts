@@ -116,6 +116,7 @@ export function gemmPanels(
   const gelu = epilogue === mem.k.GEMM_MODE_GELU;
   const scaled = epilogue === mem.k.GEMM_MODE_SCALE_RESIDUAL;
   const accumulate = scaled || epilogue === mem.k.GEMM_MODE_RESIDUAL;
+  const columnBias = epilogue === mem.k.GEMM_MODE_COLUMN_BIAS; // added in a pass of its own, below
   const int8 = scale !== 0;
   if (packBytes >> 3 < 8 * K) {
     throw new Error(`js gemm: K = ${K} needs ${64 * K} bytes of pack space per thread, got ${packBytes}`);
@@ -232,16 +233,18 @@ export function gemmPanels(
             d3 = dequantize(d3, sd, e3);
           }
           const o = oi + m * P + p;
-          gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], scaled ? f[g0 + m] : 1, accumulate);
-          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], scaled ? f[g0 + m + 1] : 1, accumulate);
-          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], scaled ? f[g0 + m + 2] : 1, accumulate);
-          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], scaled ? f[g0 + m + 3] : 1, accumulate);
+          const rb = columnBias ? -1 : b0; // -1: no row bias
+          gemmStore(f, o, a0, a1, a2, a3, rb < 0 ? 0 : f[rb + m], scaled ? f[g0 + m] : 1, accumulate);
+          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, rb < 0 ? 0 : f[rb + m + 1], scaled ? f[g0 + m + 1] : 1, accumulate); // prettier-ignore
+          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, rb < 0 ? 0 : f[rb + m + 2], scaled ? f[g0 + m + 2] : 1, accumulate); // prettier-ignore
+          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, rb < 0 ? 0 : f[rb + m + 3], scaled ? f[g0 + m + 3] : 1, accumulate); // prettier-ignore
         }
       }
     }
     // GELU in its own pass over the rows just written, not in the tile epilogue (16 inlined copies there
     // were slower: bench/RESULTS.md)
     if (gelu) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i], mem.k);
+    if (columnBias) for (let m = m0; m < m1; m++) for (let p = 0; p < pixels; p++) f[oi + m * P + p] += f[b0 + p];
   }
 }
 
