@@ -315,3 +315,51 @@ export function blockOutput(
     }
   }
 }
+
+/**
+ * blockOutput's backward through the permute and the layer scale, per image: dBranch [HW, C] = gamma[c] *
+ * dy^T from dy [C, HW]; this thread's dgamma partial += sum over pixels of dy^T * branch (products and sums
+ * in float64: [C] doubles at partialBase + tid * partialBytes, zeroed by the caller, who sums the threads').
+ * dy [N, C, HW]; dBranch, branch [N, HW, C]; gamma [C]; images n0 <= n < n1.
+ */
+export function blockOutputBackward(
+  dBranch: usize,
+  partialBase: usize,
+  dy: usize,
+  branch: usize,
+  gamma: usize,
+  C: i32,
+  HW: i32,
+  partialBytes: usize,
+  n0: i32,
+  n1: i32,
+  tid: i32,
+): void {
+  const acc = partialBase + <usize>tid * partialBytes;
+  const per = <usize>C * <usize>HW;
+  for (let n = n0; n < n1; n++) {
+    transposeImages(dBranch, dy, C, HW, 1, n, n + 1);
+    for (let p = 0; p < HW; p++) {
+      const row = (<usize>n * per + <usize>p * <usize>C) << 2;
+      const d = dBranch + row;
+      const b = branch + row;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const t = v128.load(d + ((<usize>c) << 2));
+        const v = v128.load(b + ((<usize>c) << 2));
+        const q = acc + ((<usize>c) << 3);
+        const tHigh = i32x4.shuffle(t, t, 2, 3, 0, 1);
+        const vHigh = i32x4.shuffle(v, v, 2, 3, 0, 1);
+        v128.store(q, f64x2.add(v128.load(q), f64x2.mul(f64x2.promote_low_f32x4(t), f64x2.promote_low_f32x4(v))));
+        v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(f64x2.promote_low_f32x4(tHigh), f64x2.promote_low_f32x4(vHigh))), 16); // prettier-ignore
+        v128.store(d + ((<usize>c) << 2), f32x4.mul(t, v128.load(gamma + ((<usize>c) << 2))));
+      }
+      for (; c < C; c++) {
+        const t = load<f32>(d + ((<usize>c) << 2));
+        const q = acc + ((<usize>c) << 3);
+        store<f64>(q, load<f64>(q) + <f64>t * <f64>load<f32>(b + ((<usize>c) << 2)));
+        store<f32>(d + ((<usize>c) << 2), t * load<f32>(gamma + ((<usize>c) << 2)));
+      }
+    }
+  }
+}

@@ -116,9 +116,13 @@ export function blockBackward(
 
   // the branch: permute back, drop path, layer scale
   const dBranch = kernels.alloc(rows * C);
-  kernels.channelsFirstToLast(dBranch, dy, N, C, HW);
-  if (saved.mask) dropPathBackward(dBranch, dBranch, saved.mask, N, HW * C, step.dropPath);
-  if (step.layerScale) layerScaleBackward(dBranch, grad(step.layerScale), dBranch, saved.branch!, w(step.layerScale), rows, C); // prettier-ignore
+  if (step.layerScale && !saved.mask) {
+    kernels.blockOutputBackward(dBranch, grad(step.layerScale), dy, saved.branch!, w(step.layerScale), N, C, HW);
+  } else {
+    kernels.channelsFirstToLast(dBranch, dy, N, C, HW);
+    if (saved.mask) dropPathBackward(dBranch, dBranch, saved.mask, N, HW * C, step.dropPath);
+    if (step.layerScale) layerScaleBackward(dBranch, grad(step.layerScale), dBranch, saved.branch!, w(step.layerScale), rows, C); // prettier-ignore
+  }
 
   // pwconv2, GRN, the activation, pwconv1
   const dg = kernels.alloc(rows * hidden);

@@ -233,6 +233,21 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       const G = gamma ? (at(gamma) ?? putRows(gamma, 1, C)) : 0;
       backend.run("blockOutput", [Y, B, G, R, C, HW], N, 1);
     }),
+    blockOutputBackward: scoped((dBranch, dgamma, dy, branch, gamma, N, C, HW) => {
+      const [D, Y, B] = [at(dBranch), at(dy), at(branch)];
+      if (D === undefined || Y === undefined || B === undefined) return referenceKernels.blockOutputBackward(dBranch, dgamma, dy, branch, gamma, N, C, HW); // prettier-ignore
+      // per thread: float64 partial sums of dgamma, added up here
+      const bytes = scratchBytes(2 * C); // C doubles
+      const partial = zeros((bytes / 4) * backend.threads);
+      const G = at(gamma) ?? putRows(gamma, 1, C);
+      backend.run("blockOutputBackward", [D, partial, Y, B, G, C, HW, bytes], N, 1);
+      const d = heap.f64;
+      for (let c = 0; c < C; c++) {
+        let sum = 0;
+        for (let t = 0; t < backend.threads; t++) sum += d[((partial + t * bytes) >> 3) + c];
+        dgamma[c] = sum;
+      }
+    }),
     activation: (out, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
       const [X, Y] = [at(x), at(out)];

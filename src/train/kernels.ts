@@ -6,7 +6,7 @@
 import { adamwUpdate } from "../ops/adamw.js";
 import { applyActivation, applyActivationBackward, getActivation, getActivationGrad } from "../ops/activations.js";
 import { depthwiseConv2d, depthwiseConv2dBackward } from "../ops/depthwise-conv.js";
-import { layerScale } from "../ops/layer-scale.js";
+import { layerScale, layerScaleBackward } from "../ops/layer-scale.js";
 import { layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js";
 import { linear, linearBackward } from "../ops/linear.js";
 import { channelsFirstToLast, channelsLastToFirst } from "../ops/transpose.js";
@@ -39,6 +39,11 @@ export interface TrainingKernels {
   channelsLastToFirst(out: Float32Array, x: Float32Array, N: number, C: number, HW: number): void;
   /** The block's output: out [N, C, HW] = residual + gamma * branch, branch [N, HW, C] permuted; gamma [C] or none. */
   blockOutput(out: Float32Array, branch: Float32Array, gamma: Float32Array | null, residual: Float32Array, N: number, C: number, HW: number): void; // prettier-ignore
+  /**
+   * blockOutput's backward through the permute and the layer scale: dBranch [N, HW, C] = gamma * dy permuted
+   * (dy [N, C, HW]); dgamma [C] = sum over pixels of dy permuted * branch.
+   */
+  blockOutputBackward(dBranch: Float32Array, dgamma: Float32Array, dy: Float32Array, branch: Float32Array, gamma: Float32Array, N: number, C: number, HW: number): void; // prettier-ignore
   /** out[i] = act(x[i]) for i < n. */
   activation(out: Float32Array, x: Float32Array, n: number, name: string): void;
   /** dx[i] = dy[i] * act'(x[i]) for i < n (dx may be dy). */
@@ -70,6 +75,10 @@ export const referenceKernels: TrainingKernels = {
     if (gamma) layerScale(scaled, gamma, N * HW, C);
     channelsLastToFirst(out, scaled, N, C, HW);
     for (let i = 0; i < N * C * HW; i++) out[i] += residual[i];
+  },
+  blockOutputBackward: (dBranch, dgamma, dy, branch, gamma, N, C, HW) => {
+    channelsFirstToLast(dBranch, dy, N, C, HW);
+    layerScaleBackward(dBranch, dgamma, dBranch, branch, gamma, N * HW, C);
   },
   activation: (out, x, n, name) => {
     out.set(x.subarray(0, n));

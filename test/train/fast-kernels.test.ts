@@ -135,7 +135,7 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
     }
   });
 
-  it.each(CHANNELS)("the block's output (residual + layer scale, permuted) with %i channels, batch 3", (C) => {
+  it.each(CHANNELS)("the block's output (residual + layer scale, permuted) and its backward, %i channels", (C) => {
     for (const HW of [1, 7, 49, 117]) {
       const [branch, x, gamma] = [rand(3 * HW * C), rand(3 * C * HW), rand(C)];
       for (const g of [gamma, null]) {
@@ -144,6 +144,13 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
         fast.blockOutput(f, buf(branch), g, buf(x), 3, C, HW);
         expect(Array.from(f)).toEqual(Array.from(r));
       }
+      const dy = rand(3 * C * HW);
+      const r = { dBranch: new Float32Array(branch.length), dgamma: new Float32Array(C) };
+      const f = { dBranch: buf(new Float32Array(branch.length)), dgamma: new Float32Array(C) };
+      ref.blockOutputBackward(r.dBranch, r.dgamma, dy, branch, gamma, 3, C, HW);
+      fast.blockOutputBackward(f.dBranch, f.dgamma, buf(dy), buf(branch), gamma, 3, C, HW);
+      expect(Array.from(f.dBranch)).toEqual(Array.from(r.dBranch));
+      expect(normalizedError(f.dgamma, r.dgamma)).toBeLessThan(1e-12);
     }
   });
 

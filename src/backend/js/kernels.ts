@@ -812,6 +812,35 @@ export function blockOutput(
   }
 }
 
+/** See assembly/backward.ts: dBranch = gamma * dy^T per image, this thread's dgamma partial (float64). */
+export function blockOutputBackward(
+  mem: JsMemory,
+  dBranch: number,
+  partialBase: number,
+  dy: number,
+  branch: number,
+  gamma: number,
+  C: number,
+  HW: number,
+  partialBytes: number,
+  n0: number,
+  n1: number,
+  tid: number,
+): void {
+  const f = mem.f32;
+  const acc = (partialBase + tid * partialBytes) >> 3;
+  for (let n = n0; n < n1; n++) {
+    for (let p = 0; p < HW; p++) {
+      const row = n * C * HW + p * C;
+      for (let c = 0; c < C; c++) {
+        const t = f[(dy >> 2) + (n * C + c) * HW + p];
+        mem.f64[acc + c] += t * f[(branch >> 2) + row + c];
+        f[(dBranch >> 2) + row + c] = t * f[(gamma >> 2) + c];
+      }
+    }
+  }
+}
+
 /** See assembly/adamw.ts: AdamW's update of the values i0..i1, each op of float64 rounded to float32. */
 export function adamw(
   mem: JsMemory,
@@ -864,6 +893,7 @@ export const JS_KERNELS = {
   geluRange,
   transposeImages,
   blockOutput,
+  blockOutputBackward,
   adamw,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize, geluPhi]; // prettier-ignore
