@@ -9,14 +9,16 @@ import { gelu4Phi, geluArray } from "./gelu";
 /**
  * Per-plane partial weight gradients of the depthwise conv: for plane q (channel q % C of one image),
  *   partial[q, ky, kx] = sum_{oy, ox} dy[q, oy, ox] * x[q, oy + ky - pad, ox + kx - pad]   (zero outside)
- * (the caller sums the planes of each channel over the images). x and dy are copied into zero-bordered,
- * row-padded scratch first, so every tap is a dot product of whole vectors with no bounds tests.
- * partial [planes, k * k]; dy, x [planes, P] (H * W real pixels, row-major)
+ * and the plane's share of the bias gradient, sums[q] = sum of dy[q] (the caller sums the planes of each
+ * channel over the images). x and dy are copied into zero-bordered, row-padded scratch first, so every tap
+ * is a dot product of whole vectors with no bounds tests.
+ * partial [planes, k * k]; sums [planes]; dy, x [planes, P] (H * W real pixels, row-major)
  * scratch per thread: (H + 2 pad) * (W + 2 pad + 4) + H * W4 floats (W4 = W rounded up to 4), at
  *   scratchBase + tid * scratchBytes (dwconvGradScratchFloats in src/backend/workspace.ts)
  */
 export function dwconvWeightGrad(
   partial: usize,
+  sums: usize,
   dy: usize,
   x: usize,
   H: i32,
@@ -45,6 +47,9 @@ export function dwconvWeightGrad(
       memory.copy(scratch + <usize>(y + pad) * sRow + ((<usize>pad) << 2), xq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
       memory.copy(grad + <usize>y * gRow, gq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
     }
+    let sum = f32x4.splat(0);
+    for (let i = 0; i < H * W4; i += 4) sum = f32x4.add(sum, v128.load(grad + ((<usize>i) << 2)));
+    store<f32>(sums + ((<usize>q) << 2), f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3)); // prettier-ignore
     const out = partial + ((<usize>(q * k * k)) << 2);
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {

@@ -600,10 +600,11 @@ export function geluBackward(mem: JsMemory, dx: number, dy: number, x: number, g
   }
 }
 
-/** See assembly/backward.ts (no scratch needed here: taps are clipped to the plane). */
+/** See assembly/backward.ts (no scratch needed here: taps are clipped to the plane); float64 sums. */
 export function dwconvWeightGrad(
   mem: JsMemory,
   partial: number,
+  sums: number,
   dy: number,
   x: number,
   H: number,
@@ -620,6 +621,9 @@ export function dwconvWeightGrad(
   for (let q = q0; q < q1; q++) {
     const xq = (x >> 2) + q * P;
     const gq = (dy >> 2) + q * P;
+    let sum = 0;
+    for (let i = 0; i < H * W; i++) sum += f[gq + i];
+    f[(sums >> 2) + q] = sum;
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
         let acc = 0;
