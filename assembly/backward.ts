@@ -51,6 +51,10 @@ export function dwconvWeightGrad(
     for (let i = 0; i < H * W4; i += 4) sum = f32x4.add(sum, v128.load(grad + ((<usize>i) << 2)));
     store<f32>(sums + ((<usize>q) << 2), f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3)); // prettier-ignore
     const out = partial + ((<usize>(q * k * k)) << 2);
+    if (k == 7) {
+      taps7(out, grad, gRow, scratch, sRow, H, W4);
+      continue;
+    }
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
         // four independent sums: one chain of dependent adds would wait on the add's latency at every vector
@@ -86,6 +90,52 @@ export function dwconvWeightGrad(
       }
     }
   }
+}
+
+/**
+ * dwconvWeightGrad's 49 taps of a 7 x 7 kernel, a kernel row at a time: each vector of dy is loaded once for
+ * the row's 7 taps (7 independent sums), where a tap at a time loaded it again for every tap.
+ */
+@inline
+function taps7(out: usize, grad: usize, gRow: usize, scratch: usize, sRow: usize, H: i32, W4: i32): void {
+  for (let ky = 0; ky < 7; ky++) {
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    for (let oy = 0; oy < H; oy++) {
+      const g = grad + <usize>oy * gRow;
+      const s = scratch + <usize>(oy + ky) * sRow;
+      for (let ox = 0; ox < W4; ox += 4) {
+        const o = (<usize>ox) << 2;
+        const d = v128.load(g + o);
+        a0 = f32x4.add(a0, f32x4.mul(d, v128.load(s + o)));
+        a1 = f32x4.add(a1, f32x4.mul(d, v128.load(s + o, 4)));
+        a2 = f32x4.add(a2, f32x4.mul(d, v128.load(s + o, 8)));
+        a3 = f32x4.add(a3, f32x4.mul(d, v128.load(s + o, 12)));
+        a4 = f32x4.add(a4, f32x4.mul(d, v128.load(s + o, 16)));
+        a5 = f32x4.add(a5, f32x4.mul(d, v128.load(s + o, 20)));
+        a6 = f32x4.add(a6, f32x4.mul(d, v128.load(s + o, 24)));
+      }
+    }
+    const row = out + ((<usize>(ky * 7)) << 2);
+    store<f32>(row, lanes(a0));
+    store<f32>(row, lanes(a1), 4);
+    store<f32>(row, lanes(a2), 8);
+    store<f32>(row, lanes(a3), 12);
+    store<f32>(row, lanes(a4), 16);
+    store<f32>(row, lanes(a5), 20);
+    store<f32>(row, lanes(a6), 24);
+  }
+}
+
+/** The sum of the four lanes. */
+@inline
+function lanes(a: v128): f32 {
+  return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
 }
 
 /** e^y for y <= 0 on four lanes: 2^n * 2^f, n = nearest(y log2 e), 2^f by its Taylor series to degree 7. */
