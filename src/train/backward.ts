@@ -121,7 +121,7 @@ export function backward(
   const grads = new Map<string, Float32Array>();
   const grad = (name: string) => {
     let g = grads.get(name);
-    if (!g) grads.set(name, (g = kernels.alloc(weights.get(name)!.data.length).fill(0)));
+    if (!g) grads.set(name, (g = kernels.alloc(weights.get(name)!.data.length))); // a step's backward writes it whole
     return g;
   };
   const valueGrads: Array<Float32Array | null> = plan.values.map(() => null);
@@ -166,7 +166,7 @@ export function backward(
   }
   if (needInput) result.set(plan.input, valueGrads[plan.input]);
   // every parameter a step reads gets a gradient, zero where none flowed (torch: None, i.e. no update)
-  for (const step of plan.steps) for (const name of stepParameters(step)) grad(name);
+  for (const step of plan.steps) for (const name of stepParameters(step)) if (!grads.has(name)) grad(name).fill(0);
   return { grads, values: result };
 }
 
