@@ -13,12 +13,20 @@ import { blockBackward, blockForward, freeSaved, type BlockSaved, type Read } fr
 import type { TrainingKernels } from "./kernels.js";
 import { imageToPatches, patchesToImage } from "./patchify.js";
 
+/** What a step keeps for its backward: a block's activations, or a patchify conv's patches. */
+export type Saved = BlockSaved | { patches: Float32Array };
+
+function freeKept(s: Saved, kernels: TrainingKernels): void {
+  if ("patches" in s) kernels.free(s.patches);
+  else freeSaved(s, kernels);
+}
+
 /** The forward pass of a training step: every value of the plan, and what the blocks kept. */
 export interface Tape {
   readonly plan: Plan;
   readonly values: Float32Array[];
-  /** Per step, what a block kept (null once its backward has used it). */
-  readonly saved: Array<BlockSaved | null>;
+  /** Per step, what it kept for its backward (null once that has used it). */
+  readonly saved: Array<Saved | null>;
 }
 
 export interface BackwardResult {
@@ -60,7 +68,7 @@ export function trainingForward(
   checkBackwardSupport(plan);
   const w = reader(weights);
   const values: Float32Array[] = plan.values.map(() => new Float32Array(0));
-  const saved: Array<BlockSaved | null> = plan.steps.map(() => null);
+  const saved: Array<Saved | null> = plan.steps.map(() => null);
   values[plan.input] = pixelValues.data;
   plan.steps.forEach((step, i) => {
     const x = values[step.input];
@@ -76,7 +84,7 @@ export function trainingForward(
     values[step.output] = out;
     switch (step.kind) {
       case "conv2d":
-        convForward(step, out, x, inShape, outShape, w, kernels);
+        saved[i] = convForward(step, out, x, inShape, outShape, w, kernels);
         break;
       case "layernorm":
         layerNormForward(step, out, x, inShape, w, kernels);
@@ -105,7 +113,7 @@ export function tapeOutputs(tape: Tape): Map<string, Tensor> {
 /** Gives the tape's buffers back to the kernels (after backward, or when a forward is not backpropagated). */
 export function freeTape(tape: Tape, kernels: TrainingKernels): void {
   tape.values.forEach((v, i) => i !== tape.plan.input && kernels.free(v));
-  for (const s of tape.saved) if (s) freeSaved(s, kernels);
+  for (const s of tape.saved) if (s) freeKept(s, kernels);
 }
 
 export function backward(
@@ -160,7 +168,7 @@ export function backward(
     const dx = stepBackward(step, i, dy, x, inShape, plan.values[step.output].shape, needDx, saved, w, grad, kernels);
     if (!keep.has(step.output)) kernels.free(dy);
     const s = saved[i];
-    if (s) freeSaved(s, kernels);
+    if (s) freeKept(s, kernels);
     saved[i] = null;
     if (dx) add(step.input, dx);
   }
@@ -178,16 +186,16 @@ function stepBackward(
   inShape: readonly number[],
   outShape: readonly number[],
   needDx: boolean,
-  saved: ReadonlyArray<BlockSaved | null>,
+  saved: ReadonlyArray<Saved | null>,
   w: Read,
   grad: (name: string) => Float32Array,
   kernels: TrainingKernels,
 ): Float32Array | null {
   switch (step.kind) {
     case "block":
-      return blockBackward(step, dy, x, inShape, saved[index]!, w, grad, kernels);
+      return blockBackward(step, dy, x, inShape, saved[index] as BlockSaved, w, grad, kernels);
     case "conv2d":
-      return convBackward(step, dy, x, inShape, outShape, needDx, w, grad, kernels);
+      return convBackward(step, dy, x, inShape, outShape, needDx, saved[index] as { patches: Float32Array } | null, w, grad, kernels); // prettier-ignore
     case "layernorm":
       return layerNormBackward(step, dy, x, inShape, w, grad, kernels);
     case "pool": {
@@ -268,12 +276,12 @@ function convForward(
   [, Cout, OH, OW]: readonly number[],
   w: Read,
   kernels: TrainingKernels,
-): void {
+): { patches: Float32Array } | null {
   const k = step.kernel;
   const bias = step.bias ? w(step.bias) : null;
   if (!isPatchify(step)) {
     conv2d(out, x, w(step.weight), bias, N, Cin, H, W, Cout, OH, OW, k, step.stride, step.padding);
-    return;
+    return null;
   }
   const rows = N * OH * OW;
   const patches = kernels.alloc(rows * Cin * k * k);
@@ -281,7 +289,8 @@ function convForward(
   const y = kernels.alloc(rows * Cout);
   kernels.linear(y, patches, w(step.weight), bias, rows, Cin * k * k, Cout);
   kernels.channelsLastToFirst(out, y, N, Cout, OH * OW);
-  kernels.free(patches, y);
+  kernels.free(y);
+  return { patches }; // kept: the weight gradient's operand
 }
 
 function convBackward(
@@ -291,6 +300,7 @@ function convBackward(
   [N, Cin, H, W]: readonly number[],
   [, Cout, OH, OW]: readonly number[],
   needDx: boolean,
+  saved: { patches: Float32Array } | null,
   w: Read,
   grad: (name: string) => Float32Array,
   kernels: TrainingKernels,
@@ -304,13 +314,12 @@ function convBackward(
   }
   const rows = N * OH * OW;
   const K = Cin * k * k;
-  const patches = kernels.alloc(rows * K);
-  imageToPatches(patches, x, N, Cin, H, W, k);
+  const { patches } = saved!;
   const dRows = kernels.alloc(rows * Cout);
   kernels.channelsFirstToLast(dRows, dy, N, Cout, OH * OW);
   const dPatches = dx ? kernels.alloc(rows * K) : null;
   kernels.linearBackward(dPatches, grad(step.weight), db, dRows, patches, w(step.weight), rows, K, Cout);
   if (dx && dPatches) patchesToImage(dx, dPatches, N, Cin, H, W, k);
-  kernels.free(patches, dRows, dPatches);
+  kernels.free(dRows, dPatches);
   return dx;
 }
