@@ -418,3 +418,13 @@ export function blockOutputBackward(
     }
   }
 }
+
+/** out[i] += x[i] for i0 <= i < i1 (a residual's gradient, or a value's from a second reader). */
+export function addInto(out: usize, x: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(x + o)));
+  }
+  for (; i < i1; i++) store<f32>(out + ((<usize>i) << 2), load<f32>(out + ((<usize>i) << 2)) + load<f32>(x + ((<usize>i) << 2))); // prettier-ignore
+}

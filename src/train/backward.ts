@@ -137,7 +137,7 @@ export function backward(
     const into = valueGrads[v];
     if (!into) valueGrads[v] = g;
     else {
-      for (let i = 0; i < g.length; i++) into[i] += g[i];
+      kernels.addInto(into, g, g.length);
       kernels.free(g);
     }
   };

@@ -146,6 +146,6 @@ export function blockBackward(
   const dx = kernels.alloc(x.length);
   kernels.depthwiseConv2dBackward(dx, grad(dwconv.weight), gradOrNull(dwconv.bias), dSpatial, x, w(dwconv.weight), N, C, H, W, dwconv.kernel, dwconv.padding); // prettier-ignore
   kernels.free(dDw, dNormed, dBranch);
-  for (let i = 0; i < dx.length; i++) dx[i] += dy[i]; // the residual
+  kernels.addInto(dx, dy, dx.length); // the residual
   return dx;
 }

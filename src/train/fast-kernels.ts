@@ -249,6 +249,11 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
         dgamma[c] = sum;
       }
     }),
+    addInto: (out, x, n) => {
+      const [O, X] = [at(out), at(x)];
+      if (O === undefined || X === undefined) return referenceKernels.addInto(out, x, n);
+      backend.run("addInto", [O, X], n, 4096);
+    },
     activation: (out, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
       const [X, Y] = [at(x), at(out)];

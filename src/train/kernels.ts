@@ -44,6 +44,8 @@ export interface TrainingKernels {
    * (dy [N, C, HW]); dgamma [C] = sum over pixels of dy permuted * branch.
    */
   blockOutputBackward(dBranch: Float32Array, dgamma: Float32Array, dy: Float32Array, branch: Float32Array, gamma: Float32Array, N: number, C: number, HW: number): void; // prettier-ignore
+  /** out[i] += x[i] for i < n. */
+  addInto(out: Float32Array, x: Float32Array, n: number): void;
   /** out[i] = act(x[i]) for i < n. */
   activation(out: Float32Array, x: Float32Array, n: number, name: string): void;
   /** dx[i] = dy[i] * act'(x[i]) for i < n (dx may be dy). */
@@ -79,6 +81,9 @@ export const referenceKernels: TrainingKernels = {
   blockOutputBackward: (dBranch, dgamma, dy, branch, gamma, N, C, HW) => {
     channelsFirstToLast(dBranch, dy, N, C, HW);
     layerScaleBackward(dBranch, dgamma, dBranch, branch, gamma, N * HW, C);
+  },
+  addInto: (out, x, n) => {
+    for (let i = 0; i < n; i++) out[i] += x[i];
   },
   activation: (out, x, n, name) => {
     out.set(x.subarray(0, n));

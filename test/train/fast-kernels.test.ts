@@ -154,6 +154,17 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
     }
   });
 
+  it("addInto, odd lengths and a split across threads", () => {
+    for (const n of [1, 7, 97, 4097, 10001]) {
+      const [a, b] = [rand(n), rand(n)];
+      const r = a.slice();
+      ref.addInto(r, b, n);
+      const f = buf(a.slice());
+      fast.addInto(f, buf(b.slice()), n);
+      expect(Array.from(f)).toEqual(Array.from(r));
+    }
+  });
+
   it("GELU forward and backward, including far tails (±400) and odd lengths", () => {
     for (const n of [1, 7, 97, 1001, 1024]) {
       const x = rand(n, 8);

@@ -845,6 +845,12 @@ export function blockOutputBackward(
   }
 }
 
+/** See assembly/backward.ts: out[i] += x[i] for i0 <= i < i1. */
+export function addInto(mem: JsMemory, out: number, x: number, i0: number, i1: number): void {
+  const f = mem.f32;
+  for (let i = i0; i < i1; i++) f[(out >> 2) + i] += f[(x >> 2) + i];
+}
+
 /** See assembly/adamw.ts: AdamW's update of the values i0..i1, each op of float64 rounded to float32. */
 export function adamw(
   mem: JsMemory,
@@ -898,6 +904,7 @@ export const JS_KERNELS = {
   transposeImages,
   blockOutput,
   blockOutputBackward,
+  addInto,
   adamw,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize, geluPhi]; // prettier-ignore
