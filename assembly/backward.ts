@@ -9,14 +9,16 @@ import { gelu4Phi, geluArray } from "./gelu";
 /**
  * Per-plane partial weight gradients of the depthwise conv: for plane q (channel q % C of one image),
  *   partial[q, ky, kx] = sum_{oy, ox} dy[q, oy, ox] * x[q, oy + ky - pad, ox + kx - pad]   (zero outside)
- * (the caller sums the planes of each channel over the images). x and dy are copied into zero-bordered,
- * row-padded scratch first, so every tap is a dot product of whole vectors with no bounds tests.
- * partial [planes, k * k]; dy, x [planes, P] (H * W real pixels, row-major)
+ * and the plane's share of the bias gradient, sums[q] = sum of dy[q] (the caller sums the planes of each
+ * channel over the images). x and dy are copied into zero-bordered, row-padded scratch first, so every tap
+ * is a dot product of whole vectors with no bounds tests.
+ * partial [planes, k * k]; sums [planes]; dy, x [planes, P] (H * W real pixels, row-major)
  * scratch per thread: (H + 2 pad) * (W + 2 pad + 4) + H * W4 floats (W4 = W rounded up to 4), at
  *   scratchBase + tid * scratchBytes (dwconvGradScratchFloats in src/backend/workspace.ts)
  */
 export function dwconvWeightGrad(
   partial: usize,
+  sums: usize,
   dy: usize,
   x: usize,
   H: i32,
@@ -45,31 +47,95 @@ export function dwconvWeightGrad(
       memory.copy(scratch + <usize>(y + pad) * sRow + ((<usize>pad) << 2), xq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
       memory.copy(grad + <usize>y * gRow, gq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
     }
+    let sum = f32x4.splat(0);
+    for (let i = 0; i < H * W4; i += 4) sum = f32x4.add(sum, v128.load(grad + ((<usize>i) << 2)));
+    store<f32>(sums + ((<usize>q) << 2), f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3)); // prettier-ignore
     const out = partial + ((<usize>(q * k * k)) << 2);
+    if (k == 7) {
+      taps7(out, grad, gRow, scratch, sRow, H, W4);
+      continue;
+    }
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
+        // four independent sums: one chain of dependent adds would wait on the add's latency at every vector
         let a0 = f32x4.splat(0);
         let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
         for (let oy = 0; oy < H; oy++) {
           const g = grad + <usize>oy * gRow;
           const s = scratch + <usize>(oy + ky) * sRow + ((<usize>kx) << 2);
           let ox = 0;
-          for (; ox + 8 <= W4; ox += 8) {
+          for (; ox + 16 <= W4; ox += 16) {
             const o = (<usize>ox) << 2;
             a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
             a1 = f32x4.add(a1, f32x4.mul(v128.load(g + o, 16), v128.load(s + o, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(v128.load(g + o, 32), v128.load(s + o, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(v128.load(g + o, 48), v128.load(s + o, 48)));
+          }
+          if (ox + 8 <= W4) {
+            const o = (<usize>ox) << 2;
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
+            a1 = f32x4.add(a1, f32x4.mul(v128.load(g + o, 16), v128.load(s + o, 16)));
+            ox += 8;
           }
           if (ox < W4) {
             const o = (<usize>ox) << 2;
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(g + o), v128.load(s + o)));
+            a2 = f32x4.add(a2, f32x4.mul(v128.load(g + o), v128.load(s + o)));
           }
         }
-        const a = f32x4.add(a0, a1);
+        const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
         const sum = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3); // prettier-ignore
         store<f32>(out + ((<usize>(ky * k + kx)) << 2), sum);
       }
     }
   }
+}
+
+/**
+ * dwconvWeightGrad's 49 taps of a 7 x 7 kernel, a kernel row at a time: each vector of dy is loaded once for
+ * the row's 7 taps (7 independent sums), where a tap at a time loaded it again for every tap.
+ */
+@inline
+function taps7(out: usize, grad: usize, gRow: usize, scratch: usize, sRow: usize, H: i32, W4: i32): void {
+  for (let ky = 0; ky < 7; ky++) {
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    for (let oy = 0; oy < H; oy++) {
+      const g = grad + <usize>oy * gRow;
+      const s = scratch + <usize>(oy + ky) * sRow;
+      for (let ox = 0; ox < W4; ox += 4) {
+        const o = (<usize>ox) << 2;
+        const d = v128.load(g + o);
+        a0 = f32x4.add(a0, f32x4.mul(d, v128.load(s + o)));
+        a1 = f32x4.add(a1, f32x4.mul(d, v128.load(s + o, 4)));
+        a2 = f32x4.add(a2, f32x4.mul(d, v128.load(s + o, 8)));
+        a3 = f32x4.add(a3, f32x4.mul(d, v128.load(s + o, 12)));
+        a4 = f32x4.add(a4, f32x4.mul(d, v128.load(s + o, 16)));
+        a5 = f32x4.add(a5, f32x4.mul(d, v128.load(s + o, 20)));
+        a6 = f32x4.add(a6, f32x4.mul(d, v128.load(s + o, 24)));
+      }
+    }
+    const row = out + ((<usize>(ky * 7)) << 2);
+    store<f32>(row, lanes(a0));
+    store<f32>(row, lanes(a1), 4);
+    store<f32>(row, lanes(a2), 8);
+    store<f32>(row, lanes(a3), 12);
+    store<f32>(row, lanes(a4), 16);
+    store<f32>(row, lanes(a5), 20);
+    store<f32>(row, lanes(a6), 24);
+  }
+}
+
+/** The sum of the four lanes. */
+@inline
+function lanes(a: v128): f32 {
+  return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
 }
 
 /** e^y for y <= 0 on four lanes: 2^n * 2^f, n = nearest(y log2 e), 2^f by its Taylor series to degree 7. */
@@ -270,4 +336,95 @@ export function transposeImages(out: usize, x: usize, C: i32, HW: i32, toLast: i
     for (; r < rows; r++)
       for (let c = 0; c < cols; c++) store<f32>(oi + ((<usize>(c * rows + r)) << 2), load<f32>(xi + ((<usize>(r * cols + c)) << 2))); // prettier-ignore
   }
+}
+
+/**
+ * The block's output in training, per image: out [C, HW] = residual + gamma[c] * branch^T, from pwconv2's
+ * channels-last output branch [HW, C]; no gamma (0): a scale of 1. Each image is transposed, then scaled and
+ * added to while it is still in cache. out, residual [N, C, HW]; branch [N, HW, C]; images n0 <= n < n1.
+ */
+export function blockOutput(
+  out: usize,
+  branch: usize,
+  gamma: usize,
+  residual: usize,
+  C: i32,
+  HW: i32,
+  n0: i32,
+  n1: i32,
+): void {
+  const per = <usize>C * <usize>HW;
+  for (let n = n0; n < n1; n++) {
+    transposeImages(out, branch, C, HW, 0, n, n + 1);
+    for (let c = 0; c < C; c++) {
+      const o = out + ((<usize>n * per + <usize>c * <usize>HW) << 2);
+      const r = residual + ((<usize>n * per + <usize>c * <usize>HW) << 2);
+      const s: f32 = gamma ? load<f32>(gamma + ((<usize>c) << 2)) : 1;
+      const g = f32x4.splat(s);
+      let p = 0;
+      for (; p + 4 <= HW; p += 4) {
+        const at = (<usize>p) << 2;
+        v128.store(o + at, f32x4.add(v128.load(r + at), f32x4.mul(g, v128.load(o + at))));
+      }
+      for (; p < HW; p++) store<f32>(o + ((<usize>p) << 2), load<f32>(r + ((<usize>p) << 2)) + s * load<f32>(o + ((<usize>p) << 2))); // prettier-ignore
+    }
+  }
+}
+
+/**
+ * blockOutput's backward through the permute and the layer scale, per image: dBranch [HW, C] = gamma[c] *
+ * dy^T from dy [C, HW]; this thread's dgamma partial += sum over pixels of dy^T * branch (products and sums
+ * in float64: [C] doubles at partialBase + tid * partialBytes, zeroed by the caller, who sums the threads').
+ * dy [N, C, HW]; dBranch, branch [N, HW, C]; gamma [C]; images n0 <= n < n1.
+ */
+export function blockOutputBackward(
+  dBranch: usize,
+  partialBase: usize,
+  dy: usize,
+  branch: usize,
+  gamma: usize,
+  C: i32,
+  HW: i32,
+  partialBytes: usize,
+  n0: i32,
+  n1: i32,
+  tid: i32,
+): void {
+  const acc = partialBase + <usize>tid * partialBytes;
+  const per = <usize>C * <usize>HW;
+  for (let n = n0; n < n1; n++) {
+    transposeImages(dBranch, dy, C, HW, 1, n, n + 1);
+    for (let p = 0; p < HW; p++) {
+      const row = (<usize>n * per + <usize>p * <usize>C) << 2;
+      const d = dBranch + row;
+      const b = branch + row;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const t = v128.load(d + ((<usize>c) << 2));
+        const v = v128.load(b + ((<usize>c) << 2));
+        const q = acc + ((<usize>c) << 3);
+        const tHigh = i32x4.shuffle(t, t, 2, 3, 0, 1);
+        const vHigh = i32x4.shuffle(v, v, 2, 3, 0, 1);
+        v128.store(q, f64x2.add(v128.load(q), f64x2.mul(f64x2.promote_low_f32x4(t), f64x2.promote_low_f32x4(v))));
+        v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(f64x2.promote_low_f32x4(tHigh), f64x2.promote_low_f32x4(vHigh))), 16); // prettier-ignore
+        v128.store(d + ((<usize>c) << 2), f32x4.mul(t, v128.load(gamma + ((<usize>c) << 2))));
+      }
+      for (; c < C; c++) {
+        const t = load<f32>(d + ((<usize>c) << 2));
+        const q = acc + ((<usize>c) << 3);
+        store<f64>(q, load<f64>(q) + <f64>t * <f64>load<f32>(b + ((<usize>c) << 2)));
+        store<f32>(d + ((<usize>c) << 2), t * load<f32>(gamma + ((<usize>c) << 2)));
+      }
+    }
+  }
+}
+
+/** out[i] += x[i] for i0 <= i < i1 (a residual's gradient, or a value's from a second reader). */
+export function addInto(out: usize, x: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(x + o)));
+  }
+  for (; i < i1; i++) store<f32>(out + ((<usize>i) << 2), load<f32>(out + ((<usize>i) << 2)) + load<f32>(x + ((<usize>i) << 2))); // prettier-ignore
 }

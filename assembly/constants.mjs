@@ -8,6 +8,7 @@ export const CONSTANTS = {
   GEMM_MODE_GELU: 1, // out = gelu(acc + b)
   GEMM_MODE_SCALE_RESIDUAL: 2, // out += gamma * (acc + b)
   GEMM_MODE_RESIDUAL: 3, // out += acc + b
+  GEMM_MODE_COLUMN_BIAS: 4, // out[m, p] = acc + b[p]: a bias per column (training's rows of activations . W^T)
   // ... plus the weights' format, OR'ed into the mode (assembly/gemm.ts; float32 when neither)
   GEMM_WEIGHTS_F16: 16, // w holds float16 bits
   GEMM_WEIGHTS_BF16: 32, // w holds bfloat16 bits

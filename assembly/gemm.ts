@@ -10,6 +10,7 @@
 
 import {
   GEMM_MODE_BIAS as MODE_BIAS,
+  GEMM_MODE_COLUMN_BIAS as MODE_COLUMN_BIAS,
   GEMM_MODE_GELU as MODE_GELU,
   GEMM_MODE_RESIDUAL as MODE_RESIDUAL,
   GEMM_MODE_SCALE_RESIDUAL as MODE_SCALE_RESIDUAL,
@@ -107,6 +108,12 @@ function finish(out: usize, acc: v128, b: v128, g: v128, mode: i32): void {
 /** finish() for the 8 outputs of one row; bias and gamma are read here, not held in registers. */
 @inline
 export function finishRow(out: usize, a0: v128, a1: v128, bias: usize, gamma: usize, mode: i32): void {
+  if (mode == MODE_COLUMN_BIAS) {
+    // bias points at the 8 columns' own
+    v128.store(out, f32x4.add(a0, v128.load(bias)));
+    v128.store(out, f32x4.add(a1, v128.load(bias, 16)), 16);
+    return;
+  }
   const b = v128.load32_splat(bias);
   if (mode == MODE_GELU) {
     geluPair(out, f32x4.add(a0, b), f32x4.add(a1, b));
@@ -141,6 +148,7 @@ function tailTile(
   let a2 = a0;
   let a3 = a0;
   const wEnd = wp + ((<usize>K) << 4);
+  const bStep: usize = mode == MODE_COLUMN_BIAS ? 4 : 0; // from one pixel's bias to the next's
   if (n == 1) {
     // a0..a3: pixel 0 over k = 0, 1, 2, 3 (mod 4)
     for (; wp + 64 <= wEnd; wp += 64, xp += 128) {
@@ -169,7 +177,7 @@ function tailTile(
       a1 = fmadd(a1, w0, v128.load32_splat(xp, 4));
     }
     finishColumn(o, f32x4.add(a0, a2), bias, gamma, mode, rowBytes);
-    finishColumn(o + 4, f32x4.add(a1, a3), bias, gamma, mode, rowBytes);
+    finishColumn(o + 4, f32x4.add(a1, a3), bias + bStep, gamma, mode, rowBytes);
     return;
   }
   while (wp < wEnd) {
@@ -182,15 +190,15 @@ function tailTile(
     wp += 16;
   }
   finishColumn(o, a0, bias, gamma, mode, rowBytes);
-  finishColumn(o + 4, a1, bias, gamma, mode, rowBytes);
-  finishColumn(o + 8, a2, bias, gamma, mode, rowBytes);
-  finishColumn(o + 12, a3, bias, gamma, mode, rowBytes);
+  finishColumn(o + 4, a1, bias + bStep, gamma, mode, rowBytes);
+  finishColumn(o + 8, a2, bias + 2 * bStep, gamma, mode, rowBytes);
+  finishColumn(o + 12, a3, bias + 3 * bStep, gamma, mode, rowBytes);
 }
 
 /** The epilogue for one pixel of 4 rows (lane r is out[m + r, p] at o + r rowBytes). */
 @inline
 function finishColumn(o: usize, acc: v128, bias: usize, gamma: usize, mode: i32, rowBytes: usize): void {
-  let v = f32x4.add(acc, v128.load(bias));
+  let v = f32x4.add(acc, mode == MODE_COLUMN_BIAS ? v128.load32_splat(bias) : v128.load(bias));
   if (mode == MODE_GELU) v = gelu4(v);
   else if (mode == MODE_SCALE_RESIDUAL || mode == MODE_RESIDUAL) {
     let old = f32x4.splat(load<f32>(o));
@@ -209,7 +217,7 @@ function finishColumn(o: usize, acc: v128, bias: usize, gamma: usize, mode: i32,
  * out   [nImg, M, P]   (P a multiple of 8; only rows r0 <= img * M + m < r1 are written)
  * w     [M, K]: float32, or float16 / bfloat16 bits (GEMM_WEIGHTS_F16 / _BF16 in the mode)
  * x     [nImg, K, P]
- * bias  [M]; gamma [M] (read only in MODE_SCALE_RESIDUAL)
+ * bias  [M] ([P] in MODE_COLUMN_BIAS); gamma [M] (read only in MODE_SCALE_RESIDUAL)
  * pixels  real pixels per plane (P - 8 < pixels <= P): a last strip with at most 4 real pixels goes to
  *       tailTile, otherwise the 8-pixel tiles compute the padding too
  * pack  per thread, at packBase + tid * packBytes: max(PANEL_FLOATS, 8 K) floats of x panel, then 4 K of
@@ -314,9 +322,11 @@ function gemmOf(
       let m = m0;
       for (; m + 4 <= m1; m += 4) {
         packRows(wpack, w + <usize>m * kBytes, K, format);
-        const bm = bias + ((<usize>m) << 2);
         const gm = gamma + ((<usize>m) << 2);
         for (let p = c0; p < c1; p += 8) {
+          // the bias of each row, or of this strip's columns for every row (MODE_COLUMN_BIAS)
+          const bm = mode == MODE_COLUMN_BIAS ? bias + ((<usize>p) << 2) : bias + ((<usize>m) << 2);
+          const bStep: usize = mode == MODE_COLUMN_BIAS ? 0 : 4;
           const tail = pixels - p;
           if (tail <= 4) {
             const xp = pack + <usize>((p - c0) * K) * 4;
@@ -357,9 +367,9 @@ function gemmOf(
           }
           const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
           finishRow(o, a00, a01, bm, gm, mode);
-          finishRow(o + rowBytes, a10, a11, bm + 4, gm + 4, mode);
-          finishRow(o + 2 * rowBytes, a20, a21, bm + 8, gm + 8, mode);
-          finishRow(o + 3 * rowBytes, a30, a31, bm + 12, gm + 12, mode);
+          finishRow(o + rowBytes, a10, a11, bm + bStep, gm + 4, mode);
+          finishRow(o + 2 * rowBytes, a20, a21, bm + 2 * bStep, gm + 8, mode);
+          finishRow(o + 3 * rowBytes, a30, a31, bm + 3 * bStep, gm + 12, mode);
         }
       }
       // leftover rows (M not a multiple of 4, or an odd split): one row at a time
@@ -383,7 +393,8 @@ function gemmOf(
             xp += 32;
           }
           const o = oi + <usize>m * rowBytes + ((<usize>p) << 2);
-          finishRow(o, a0, a1, bias + ((<usize>m) << 2), gamma + ((<usize>m) << 2), mode);
+          const bm = mode == MODE_COLUMN_BIAS ? bias + ((<usize>p) << 2) : bias + ((<usize>m) << 2);
+          finishRow(o, a0, a1, bm, gamma + ((<usize>m) << 2), mode);
         }
       }
     }

@@ -10,5 +10,6 @@ export { spaceToDepth } from "./layout";
 export { im2col } from "./im2col";
 export { globalAvgPool } from "./pool";
 export { initConstants } from "./table";
-export { columnSums, dwconvWeightGrad, geluBackward, geluRange, gemmTN, transposeImages } from "./backward";
+export { addInto, blockOutput, blockOutputBackward, columnSums, dwconvWeightGrad, geluBackward, geluRange, gemmTN, transposeImages } from "./backward";
 export { layerNormRows, layerNormRowsBackward } from "./layernorm-rows";
+export { adamw } from "./adamw";

@@ -8,7 +8,10 @@ export function layerScale(x: Float32Array, gamma: Float32Array, rows: number, C
   }
 }
 
-/** Backward: dx [rows, C] = dy * gamma (dx may be dy, in place); dgamma [C] = sum over rows of dy * x. */
+/**
+ * Backward: dx [rows, C] = dy * gamma (dx may be dy, in place); dgamma [C] = sum over rows of dy * x, in
+ * float64 (acc, [C] scratch). Row by row, so that both arrays are read once and in order.
+ */
 export function layerScaleBackward(
   dx: Float32Array,
   dgamma: Float32Array,
@@ -17,14 +20,16 @@ export function layerScaleBackward(
   gamma: Float32Array,
   rows: number,
   C: number,
+  acc = new Float64Array(C),
 ): void {
-  for (let c = 0; c < C; c++) {
-    let acc = 0;
-    for (let r = 0; r < rows; r++) acc += dy[r * C + c] * x[r * C + c];
-    dgamma[c] = acc;
-  }
+  acc.fill(0, 0, C);
   for (let r = 0; r < rows; r++) {
     const base = r * C;
-    for (let c = 0; c < C; c++) dx[base + c] = dy[base + c] * gamma[c];
+    for (let c = 0; c < C; c++) {
+      const g = dy[base + c];
+      acc[c] += g * x[base + c];
+      dx[base + c] = g * gamma[c];
+    }
   }
+  for (let c = 0; c < C; c++) dgamma[c] = acc[c];
 }

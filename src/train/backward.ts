@@ -5,21 +5,28 @@
 // A step kind without a backward rule here is refused with its name, never skipped.
 
 import { conv2d, conv2dBackward } from "../ops/conv2d.js";
-import { layerNormChannelsFirst, layerNormChannelsFirstBackward, layerNormChannelsLast, layerNormChannelsLastBackward } from "../ops/layer-norm.js"; // prettier-ignore
 import { globalAveragePool, globalAveragePoolBackward } from "../ops/pooling.js";
 import type { Weights } from "../model/executor.js";
-import { stepParameters, type Conv2dStep, type Plan, type PlanStep } from "../model/plan.js";
+import { stepParameters, type Conv2dStep, type LayerNormStep, type Plan, type PlanStep } from "../model/plan.js";
 import { Tensor } from "../tensor/tensor.js";
-import { blockBackward, blockForward, type BlockSaved, type Read } from "./block.js";
+import { blockBackward, blockForward, freeSaved, type BlockSaved, type Read } from "./block.js";
 import type { TrainingKernels } from "./kernels.js";
 import { imageToPatches, patchesToImage } from "./patchify.js";
+
+/** What a step keeps for its backward: a block's activations, or a patchify conv's patches. */
+export type Saved = BlockSaved | { patches: Float32Array };
+
+function freeKept(s: Saved, kernels: TrainingKernels): void {
+  if ("patches" in s) kernels.free(s.patches);
+  else freeSaved(s, kernels);
+}
 
 /** The forward pass of a training step: every value of the plan, and what the blocks kept. */
 export interface Tape {
   readonly plan: Plan;
   readonly values: Float32Array[];
-  /** Per step, what a block kept (null once its backward has used it). */
-  readonly saved: Array<BlockSaved | null>;
+  /** Per step, what it kept for its backward (null once that has used it). */
+  readonly saved: Array<Saved | null>;
 }
 
 export interface BackwardResult {
@@ -61,7 +68,7 @@ export function trainingForward(
   checkBackwardSupport(plan);
   const w = reader(weights);
   const values: Float32Array[] = plan.values.map(() => new Float32Array(0));
-  const saved: Array<BlockSaved | null> = plan.steps.map(() => null);
+  const saved: Array<Saved | null> = plan.steps.map(() => null);
   values[plan.input] = pixelValues.data;
   plan.steps.forEach((step, i) => {
     const x = values[step.input];
@@ -77,17 +84,11 @@ export function trainingForward(
     values[step.output] = out;
     switch (step.kind) {
       case "conv2d":
-        convForward(step, out, x, inShape, outShape, w, kernels);
+        saved[i] = convForward(step, out, x, inShape, outShape, w, kernels);
         break;
-      case "layernorm": {
-        const C = step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1];
-        if (step.dataFormat === "channels_first") {
-          layerNormChannelsFirst(out, x, w(step.weight), w(step.bias), inShape[0], C, x.length / (inShape[0] * C), step.eps); // prettier-ignore
-        } else {
-          layerNormChannelsLast(out, x, w(step.weight), w(step.bias), x.length / C, C, step.eps);
-        }
+      case "layernorm":
+        layerNormForward(step, out, x, inShape, w, kernels);
         break;
-      }
       case "pool":
         globalAveragePool(out, x, inShape[0], inShape[1], x.length / (inShape[0] * inShape[1]));
         break;
@@ -112,7 +113,7 @@ export function tapeOutputs(tape: Tape): Map<string, Tensor> {
 /** Gives the tape's buffers back to the kernels (after backward, or when a forward is not backpropagated). */
 export function freeTape(tape: Tape, kernels: TrainingKernels): void {
   tape.values.forEach((v, i) => i !== tape.plan.input && kernels.free(v));
-  for (const s of tape.saved) if (s) kernels.free(s.dwOut, s.hidden, s.branch);
+  for (const s of tape.saved) if (s) freeKept(s, kernels);
 }
 
 export function backward(
@@ -128,7 +129,7 @@ export function backward(
   const grads = new Map<string, Float32Array>();
   const grad = (name: string) => {
     let g = grads.get(name);
-    if (!g) grads.set(name, (g = new Float32Array(weights.get(name)!.data.length)));
+    if (!g) grads.set(name, (g = kernels.alloc(weights.get(name)!.data.length))); // a step's backward writes it whole
     return g;
   };
   const valueGrads: Array<Float32Array | null> = plan.values.map(() => null);
@@ -136,7 +137,7 @@ export function backward(
     const into = valueGrads[v];
     if (!into) valueGrads[v] = g;
     else {
-      for (let i = 0; i < g.length; i++) into[i] += g[i];
+      kernels.addInto(into, g, g.length);
       kernels.free(g);
     }
   };
@@ -167,13 +168,13 @@ export function backward(
     const dx = stepBackward(step, i, dy, x, inShape, plan.values[step.output].shape, needDx, saved, w, grad, kernels);
     if (!keep.has(step.output)) kernels.free(dy);
     const s = saved[i];
-    if (s) kernels.free(s.dwOut, s.hidden, s.branch);
+    if (s) freeKept(s, kernels);
     saved[i] = null;
     if (dx) add(step.input, dx);
   }
   if (needInput) result.set(plan.input, valueGrads[plan.input]);
   // every parameter a step reads gets a gradient, zero where none flowed (torch: None, i.e. no update)
-  for (const step of plan.steps) for (const name of stepParameters(step)) grad(name);
+  for (const step of plan.steps) for (const name of stepParameters(step)) if (!grads.has(name)) grad(name).fill(0);
   return { grads, values: result };
 }
 
@@ -185,30 +186,18 @@ function stepBackward(
   inShape: readonly number[],
   outShape: readonly number[],
   needDx: boolean,
-  saved: ReadonlyArray<BlockSaved | null>,
+  saved: ReadonlyArray<Saved | null>,
   w: Read,
   grad: (name: string) => Float32Array,
   kernels: TrainingKernels,
 ): Float32Array | null {
   switch (step.kind) {
     case "block":
-      return blockBackward(step, dy, x, inShape, saved[index]!, w, grad, kernels);
+      return blockBackward(step, dy, x, inShape, saved[index] as BlockSaved, w, grad, kernels);
     case "conv2d":
-      return convBackward(step, dy, x, inShape, outShape, needDx, w, grad, kernels);
-    case "layernorm": {
-      const dx = kernels.alloc(x.length);
-      const acc = new Float64Array(
-        2 * (step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1]),
-      );
-      const C = step.dataFormat === "channels_first" ? inShape[1] : inShape[inShape.length - 1];
-      if (step.dataFormat === "channels_first") {
-        const [N] = inShape;
-        layerNormChannelsFirstBackward(dx, grad(step.weight), grad(step.bias), dy, x, w(step.weight), N, C, x.length / (N * C), step.eps, acc); // prettier-ignore
-      } else {
-        layerNormChannelsLastBackward(dx, grad(step.weight), grad(step.bias), dy, x, w(step.weight), x.length / C, C, step.eps, acc); // prettier-ignore
-      }
-      return dx;
-    }
+      return convBackward(step, dy, x, inShape, outShape, needDx, saved[index] as { patches: Float32Array } | null, w, grad, kernels); // prettier-ignore
+    case "layernorm":
+      return layerNormBackward(step, dy, x, inShape, w, grad, kernels);
     case "pool": {
       const dx = kernels.alloc(x.length);
       globalAveragePoolBackward(dx, dy, inShape[0], inShape[1], x.length / (inShape[0] * inShape[1]));
@@ -225,6 +214,58 @@ function stepBackward(
   }
 }
 
+// A channels-first LayerNorm (the stem's, the downsampling layers') runs as the block's: the kernels' LayerNorm
+// on rows of C channels, between two layout changes (faster than striding over the channels of NCHW).
+
+function layerNormForward(
+  step: LayerNormStep,
+  out: Float32Array,
+  x: Float32Array,
+  shape: readonly number[],
+  w: Read,
+  kernels: TrainingKernels,
+): void {
+  const [weight, bias] = [w(step.weight), w(step.bias)];
+  if (step.dataFormat === "channels_last") {
+    const C = shape[shape.length - 1];
+    return kernels.layerNorm(out, x, weight, bias, x.length / C, C, step.eps);
+  }
+  const [N, C] = shape;
+  const HW = x.length / (N * C);
+  const [rows, normed] = [kernels.alloc(x.length), kernels.alloc(x.length)];
+  kernels.channelsFirstToLast(rows, x, N, C, HW);
+  kernels.layerNorm(normed, rows, weight, bias, N * HW, C, step.eps);
+  kernels.channelsLastToFirst(out, normed, N, C, HW);
+  kernels.free(rows, normed);
+}
+
+function layerNormBackward(
+  step: LayerNormStep,
+  dy: Float32Array,
+  x: Float32Array,
+  shape: readonly number[],
+  w: Read,
+  grad: (name: string) => Float32Array,
+  kernels: TrainingKernels,
+): Float32Array {
+  const [dw, db, weight] = [grad(step.weight), grad(step.bias), w(step.weight)];
+  const dx = kernels.alloc(x.length);
+  if (step.dataFormat === "channels_last") {
+    const C = shape[shape.length - 1];
+    kernels.layerNormBackward(dx, dw, db, dy, x, weight, x.length / C, C, step.eps);
+    return dx;
+  }
+  const [N, C] = shape;
+  const HW = x.length / (N * C);
+  const [rows, dRows, dxRows] = [kernels.alloc(x.length), kernels.alloc(x.length), kernels.alloc(x.length)];
+  kernels.channelsFirstToLast(rows, x, N, C, HW);
+  kernels.channelsFirstToLast(dRows, dy, N, C, HW);
+  kernels.layerNormBackward(dxRows, dw, db, dRows, rows, weight, N * HW, C, step.eps);
+  kernels.channelsLastToFirst(dx, dxRows, N, C, HW);
+  kernels.free(rows, dRows, dxRows);
+  return dx;
+}
+
 const isPatchify = (step: Conv2dStep) => step.kernel === step.stride && step.padding === 0;
 
 function convForward(
@@ -235,12 +276,12 @@ function convForward(
   [, Cout, OH, OW]: readonly number[],
   w: Read,
   kernels: TrainingKernels,
-): void {
+): { patches: Float32Array } | null {
   const k = step.kernel;
   const bias = step.bias ? w(step.bias) : null;
   if (!isPatchify(step)) {
     conv2d(out, x, w(step.weight), bias, N, Cin, H, W, Cout, OH, OW, k, step.stride, step.padding);
-    return;
+    return null;
   }
   const rows = N * OH * OW;
   const patches = kernels.alloc(rows * Cin * k * k);
@@ -248,7 +289,8 @@ function convForward(
   const y = kernels.alloc(rows * Cout);
   kernels.linear(y, patches, w(step.weight), bias, rows, Cin * k * k, Cout);
   kernels.channelsLastToFirst(out, y, N, Cout, OH * OW);
-  kernels.free(patches, y);
+  kernels.free(y);
+  return { patches }; // kept: the weight gradient's operand
 }
 
 function convBackward(
@@ -258,6 +300,7 @@ function convBackward(
   [N, Cin, H, W]: readonly number[],
   [, Cout, OH, OW]: readonly number[],
   needDx: boolean,
+  saved: { patches: Float32Array } | null,
   w: Read,
   grad: (name: string) => Float32Array,
   kernels: TrainingKernels,
@@ -271,13 +314,12 @@ function convBackward(
   }
   const rows = N * OH * OW;
   const K = Cin * k * k;
-  const patches = kernels.alloc(rows * K);
-  imageToPatches(patches, x, N, Cin, H, W, k);
+  const { patches } = saved!;
   const dRows = kernels.alloc(rows * Cout);
   kernels.channelsFirstToLast(dRows, dy, N, Cout, OH * OW);
   const dPatches = dx ? kernels.alloc(rows * K) : null;
   kernels.linearBackward(dPatches, grad(step.weight), db, dRows, patches, w(step.weight), rows, K, Cout);
   if (dx && dPatches) patchesToImage(dx, dPatches, N, Cin, H, W, k);
-  kernels.free(patches, dRows, dPatches);
+  kernels.free(dRows, dPatches);
   return dx;
 }

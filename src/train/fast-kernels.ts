@@ -11,7 +11,7 @@
 
 import { getBackend, type Backend } from "../backend/backend.js";
 import { fastOps } from "../backend/fast-ops.js";
-import { GEMM_MODE_BIAS, GEMM_MODE_RESIDUAL } from "../backend/kernel-constants.generated.js";
+import { GEMM_MODE_BIAS, GEMM_MODE_COLUMN_BIAS } from "../backend/kernel-constants.generated.js";
 import { dwconvGradScratchFloats, dwconvScratchFloats, gemmMinChunk, gemmPackBytes, gemmTNScratchFloats, planeStride, scratchBytes } from "../backend/workspace.js"; // prettier-ignore
 import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
@@ -32,7 +32,9 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
   const ops = fastOps(backend);
   // the heap views handed out by alloc, and their offsets (views survive the heap's growth only when shared)
   const views = new WeakMap<Float32Array, number>();
-  const at = (a: Float32Array | null) => (a ? views.get(a) : undefined);
+  // where an array lies in the heap: alloc's views, and parameters the heap holds (heap.parameter moves them
+  // there); undefined for any other array, which is staged
+  const at = (a: Float32Array | null) => (a && heap.shared && heap.holds(a) ? a.byteOffset : undefined);
   const blocks: number[] = [];
   const alloc = (floats: number) => {
     const offset = heap.alloc(Math.max(16, floats));
@@ -67,11 +69,11 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     P: number,
     pixels: number,
     mode = GEMM_MODE_BIAS,
+    bias = zeros(M),
   ) => {
-    // prettier-ignore
     const packBytes = gemmPackBytes(K);
     const pack = alloc((packBytes / 4) * backend.threads);
-    const args = [out, w, x, zeros(M), 0, M, K, P, 1, mode, pack, packBytes, pixels];
+    const args = [out, w, x, bias, 0, M, K, P, 1, mode, pack, packBytes, pixels];
     backend.run("gemm", args, M, 4, gemmMinChunk(1, M, backend.threads));
   };
   const scoped =
@@ -91,11 +93,6 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     }
     backend.run("transposeImages", [Y, X, C, HW, toLast], N, 1);
   };
-  const transpose = (x: Float32Array, R: number, L: number) => {
-    const t = new Float32Array(R * L);
-    for (let r = 0; r < R; r++) for (let l = 0; l < L; l++) t[l * R + r] = x[r * L + l];
-    return t;
-  };
 
   return {
     name: backend.kernels,
@@ -107,33 +104,32 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       } catch {
         return new Float32Array(n); // the heap's 4 GiB are full: an ordinary array (its kernels stage it)
       }
-      heap.f32.fill(0, offset >> 2, (offset >> 2) + n);
       const view = heap.view(offset, n);
       views.set(view, offset);
+      heap.freeWhenCollected(view, [offset], view); // one never given back (optimizer state, gradients handed out)
       return view;
     },
     free: (...buffers) => {
       for (const b of buffers) {
-        const offset = at(b ?? null);
+        const offset = b ? views.get(b) : undefined;
         if (offset === undefined) continue;
         views.delete(b!);
-        heap.free(offset);
+        heap.freeNow(b!, [offset]);
       }
     },
+    inPlace: (a) => at(a) !== undefined,
     linear: scoped((out, x, weight, bias, M, K, N) => {
       const N8 = planeStride(N);
       const X = at(x) ?? putRows(x, M, K);
-      const WT = putRows(transpose(weight, N, K), K, N, N8);
-      // the bias is per column here (the kernel's is per row): every row starts as the bias, the GEMM adds to it
+      // W^T [K, N8]: the weight [N, K] transposed as one image [C = N, HW = K] -> [HW, C], padded to N8 columns
+      const W = at(weight) ?? putRows(weight, N, K);
+      const T = alloc(K * N);
+      backend.run("transposeImages", [T, W, N, K, 1], 1, 1);
+      const WT = N === N8 ? T : putRows(heap.view(T, K * N), K, N, N8);
+      // the bias is per column here (the kernel's is per row by default): GEMM_MODE_COLUMN_BIAS
       const direct = N === N8 ? at(out) : undefined;
-      const rows = direct ?? (bias ? alloc(M * N8) : zeros(M * N8));
-      const f = heap.f32;
-      if (bias) {
-        const B = putRows(bias, 1, N, N8);
-        const row = f.subarray(B >> 2, (B >> 2) + N8);
-        for (let m = 0; m < M; m++) f.set(row, (rows >> 2) + m * N8);
-      } else if (direct !== undefined) f.fill(0, rows >> 2, (rows >> 2) + M * N);
-      gemm(rows, X, WT, M, K, N8, N, GEMM_MODE_RESIDUAL);
+      const rows = direct ?? alloc(M * N8);
+      gemm(rows, X, WT, M, K, N8, N, GEMM_MODE_COLUMN_BIAS, bias ? putRows(bias, 1, N, N8) : zeros(N8));
       if (direct === undefined) getRows(out, rows, M, N, N8);
     }),
     linearBackward: scoped((dx, dw, db, dy, x, weight, M, K, N) => {
@@ -142,14 +138,15 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       if (dx) {
         const direct = K === K8 ? at(dx) : undefined;
         const DX = direct ?? alloc(M * K8);
-        gemm(DX, DY, putRows(weight, N, K, K8), M, N, K8, K);
+        gemm(DX, DY, (K === K8 ? at(weight) : undefined) ?? putRows(weight, N, K, K8), M, N, K8, K);
         if (direct === undefined) getRows(dx, DX, M, K, K8);
       }
-      const DW = alloc(N * K8);
+      const direct = K === K8 ? at(dw) : undefined;
+      const DW = direct ?? alloc(N * K8);
       const bytes = scratchBytes(gemmTNScratchFloats(N));
       const X = (K === K8 ? at(x) : undefined) ?? putRows(x, M, K, K8);
       backend.run("gemmTN", [DW, DY, X, N, K8, M, alloc((bytes / 4) * backend.threads), bytes], N, 4);
-      getRows(dw, DW, N, K, K8);
+      if (direct === undefined) getRows(dw, DW, N, K, K8);
       if (db) {
         const sums = alloc(N);
         const acc = alloc(2 * Math.ceil(N / 4) * 4); // float64
@@ -185,7 +182,8 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       }
       const bytes = scratchBytes(dwconvGradScratchFloats(H, W, pad));
       const partial = alloc(N * C * k * k);
-      const args = [partial, DY, at(x) ?? putRows(x, N * C, HW, P), H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
+      const sums = alloc(N * C);
+      const args = [partial, sums, DY, at(x) ?? putRows(x, N * C, HW, P), H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
       backend.run("dwconvWeightGrad", args, N * C, 1);
       const f = heap.f32;
       for (let c = 0; c < C; c++) {
@@ -198,7 +196,7 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       if (db) {
         for (let c = 0; c < C; c++) {
           let sum = 0;
-          for (let n = 0; n < N; n++) for (let i = 0; i < HW; i++) sum += dy[(n * C + c) * HW + i];
+          for (let n = 0; n < N; n++) sum += f[(sums >> 2) + n * C + c];
           db[c] = sum;
         }
       }
@@ -230,6 +228,32 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
     }),
     channelsFirstToLast: (out, x, N, C, HW) => transpose4(out, x, N, C, HW, 1),
     channelsLastToFirst: (out, x, N, C, HW) => transpose4(out, x, N, C, HW, 0),
+    blockOutput: scoped((out, branch, gamma, residual, N, C, HW) => {
+      const [Y, B, R] = [at(out), at(branch), at(residual)];
+      if (Y === undefined || B === undefined || R === undefined) return referenceKernels.blockOutput(out, branch, gamma, residual, N, C, HW); // prettier-ignore
+      const G = gamma ? (at(gamma) ?? putRows(gamma, 1, C)) : 0;
+      backend.run("blockOutput", [Y, B, G, R, C, HW], N, 1);
+    }),
+    blockOutputBackward: scoped((dBranch, dgamma, dy, branch, gamma, N, C, HW) => {
+      const [D, Y, B] = [at(dBranch), at(dy), at(branch)];
+      if (D === undefined || Y === undefined || B === undefined) return referenceKernels.blockOutputBackward(dBranch, dgamma, dy, branch, gamma, N, C, HW); // prettier-ignore
+      // per thread: float64 partial sums of dgamma, added up here
+      const bytes = scratchBytes(2 * C); // C doubles
+      const partial = zeros((bytes / 4) * backend.threads);
+      const G = at(gamma) ?? putRows(gamma, 1, C);
+      backend.run("blockOutputBackward", [D, partial, Y, B, G, C, HW, bytes], N, 1);
+      const d = heap.f64;
+      for (let c = 0; c < C; c++) {
+        let sum = 0;
+        for (let t = 0; t < backend.threads; t++) sum += d[((partial + t * bytes) >> 3) + c];
+        dgamma[c] = sum;
+      }
+    }),
+    addInto: (out, x, n) => {
+      const [O, X] = [at(out), at(x)];
+      if (O === undefined || X === undefined) return referenceKernels.addInto(out, x, n);
+      backend.run("addInto", [O, X], n, 4096);
+    },
     activation: (out, x, n, name) => {
       if (!FAST_ACTIVATIONS.includes(name)) return referenceKernels.activation(out, x, n, name);
       const [X, Y] = [at(x), at(out)];
@@ -245,5 +269,12 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       backend.run("geluBackward", [DX, DY, direct ? at(x)! : putRows(x, 1, n, n4)], n4 / 4, 1024);
       if (!direct) getRows(dx, DX, 1, n, n4);
     }),
+    adamw: (param, expAvg, expAvgSq, grad, n, ...scalars) => {
+      const [P, M, V, G] = [at(param), at(expAvg), at(expAvgSq), at(grad)];
+      if (P === undefined || M === undefined || V === undefined || G === undefined) {
+        return referenceKernels.adamw(param, expAvg, expAvgSq, grad, n, ...scalars); // the same arithmetic
+      }
+      backend.run("adamw", [P, M, V, G, ...scalars], n, 4096);
+    },
   };
 }

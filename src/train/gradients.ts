@@ -47,6 +47,24 @@ export function computeGradients(
   pixelValues: Tensor,
   options: GradientOptions,
 ): Gradients {
+  const g = kernelGradients(model, pixelValues, options);
+  // the caller's own arrays: parameter gradients copied out of the kernels' buffers, which are given back
+  for (const [name, t] of g.grads) {
+    g.grads.set(name, new Tensor(t.data.slice(), t.shape));
+    options.kernels?.free(t.data);
+  }
+  return g;
+}
+
+/**
+ * computeGradients with the parameter gradients left in the kernels' buffers (a fast backend's heap), for a
+ * step that updates the parameters there; the caller gives them back with `kernels.free`.
+ */
+export function kernelGradients(
+  model: ConvNextPreTrainedModel,
+  pixelValues: Tensor,
+  options: GradientOptions,
+): Gradients {
   checkPixelValues(model.config, pixelValues);
   requireFloat32Parameters(model.namedParameters(), "gradients"); // 16-bit or int8 weights: refused, by name
   const { labels, upstream } = options;

@@ -1,6 +1,6 @@
 // Training: backpropagation over a model's plan (gradients as PyTorch autograd computes them), the
 // optimizers of torch.optim, learning-rate schedules, the fine-tuning loop and Grad-CAM.
-export { backward, checkBackwardSupport, freeTape, tapeOutputs, trainingForward, type BackwardResult, type Tape } from "./backward.js"; // prettier-ignore
+export { backward, checkBackwardSupport, freeTape, tapeOutputs, trainingForward, type BackwardResult, type Saved, type Tape } from "./backward.js"; // prettier-ignore
 export { blockBackward, blockForward, type BlockSaved } from "./block.js";
 export { backendTrainingKernels, trainingKernels } from "./fast-kernels.js";
 export { requireFloat32Parameters } from "./float32.js";

@@ -1,9 +1,11 @@
 // torch.optim.SGD and torch.optim.AdamW, update for update as PyTorch 1.13's single-tensor code writes them
-// (every tensor op rounded to float32; AdamW's bias corrections in float64 Python scalars), with parameter
-// groups (e.g. no weight decay on biases and norms) and a learning rate that a schedule may change per step.
+// (every tensor op rounded to float32; AdamW's bias corrections in float64 Python scalars, ops/adamw.ts), with
+// parameter groups (e.g. no weight decay on biases and norms) and a learning rate that a schedule may change
+// per step.
 
 import type { Parameter } from "../model/module.js";
 import { requireFloat32Parameters } from "./float32.js";
+import { referenceKernels, type TrainingKernels } from "./kernels.js";
 
 export interface ParamGroup {
   params: Array<[string, Parameter]>;
@@ -15,8 +17,11 @@ export interface ParamGroup {
 export interface Optimizer {
   /** The groups with their current learning rate (`lr`, set by a schedule) and the one they started with. */
   readonly groups: Array<Required<Omit<ParamGroup, "params">> & ParamGroup & { initialLr: number }>;
-  /** One update from gradients by parameter name (a parameter without a gradient is skipped, as torch's None). */
-  step(grads: ReadonlyMap<string, Float32Array>): void;
+  /**
+   * One update from gradients by parameter name (a parameter without a gradient is skipped, as torch's None);
+   * `kernels` (default: the reference ones) run AdamW's update.
+   */
+  step(grads: ReadonlyMap<string, Float32Array>, kernels?: TrainingKernels): void;
   /** Per-parameter state (momentum buffers, Adam moments) and step counts, for checkpoints. */
   stateDict(): Map<string, Float32Array>;
   loadStateDict(state: ReadonlyMap<string, Float32Array>): void;
@@ -124,34 +129,20 @@ export class AdamW implements Optimizer {
     this.groups = makeGroups(params, options.lr, options.weightDecay ?? 0.01, "AdamW");
   }
 
-  step(grads: ReadonlyMap<string, Float32Array>): void {
+  step(grads: ReadonlyMap<string, Float32Array>, kernels: TrainingKernels = referenceKernels): void {
     const [b1, b2] = this.betas;
-    const eps = this.eps;
     for (const { params, lr, weightDecay } of this.groups) {
       for (const [name, p] of params) {
         const g = grads.get(name);
         if (!g) continue;
-        const x = p.data;
+        const n = p.data.length;
         let s = this.moments.get(name);
-        if (!s) this.moments.set(name, (s = { m: new Float32Array(x.length), v: new Float32Array(x.length), t: 0 }));
+        // the moments where the kernels update them in place (a fast backend's heap)
+        if (!s) this.moments.set(name, (s = { m: kernels.alloc(n).fill(0), v: kernels.alloc(n).fill(0), t: 0 }));
         s.t += 1;
         const stepSize = lr / (1 - b1 ** s.t); // Python floats
         const correction2 = Math.sqrt(1 - b2 ** s.t);
-        const decay = 1 - lr * weightDecay;
-        const { m, v } = s;
-        const [c1, c2] = [1 - b1, 1 - b2];
-        // each tensor op of torch's loop rounded to float32, with the values kept in locals (2x faster than
-        // reading them back from the arrays)
-        for (let i = 0; i < x.length; i++) {
-          const gi = g[i];
-          const xi = f(x[i] * decay); // param.mul_(1 - lr * weight_decay)
-          const mi = f(f(m[i] * b1) + f(c1 * gi)); // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-          const vi = f(f(v[i] * b2) + f(c2 * f(gi * gi))); // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-          const denom = f(f(f(Math.sqrt(vi)) / correction2) + eps); // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
-          m[i] = mi;
-          v[i] = vi;
-          x[i] = f(xi + f(-stepSize * f(mi / denom))); // param.addcdiv_(exp_avg, denom, value=-step_size)
-        }
+        kernels.adamw(p.data, s.m, s.v, g, n, 1 - lr * weightDecay, b1, b2, stepSize, correction2, this.eps);
       }
     }
   }

@@ -9,6 +9,7 @@ import type { ConvNextForImageClassification } from "../../src/model/classificat
 import { Mt19937, torchRandom } from "../../src/ops/torch-random.js";
 import { referenceKernels } from "../../src/train/kernels.js";
 import { trainingForward } from "../../src/train/backward.js";
+import type { BlockSaved } from "../../src/train/block.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
 
 describe("PyTorch's CPU random stream", () => {
@@ -60,7 +61,9 @@ describe.each(["tiny-classifier", "v2-tiny-classifier"])("drop path replays PyTo
     // the training forward (which keeps the masks for backward) draws the same masks
     const plan = m.plan(pixelValues.shape, { training: true });
     const tape = trainingForward(plan, new Map(m.namedParameters()), pixelValues, referenceKernels, torchRandom(0));
-    const masks = plan.steps.flatMap((s, i) => (s.kind === "block" && s.dropPath > 0 ? [tape.saved[i]!.mask!] : []));
+    const masks = plan.steps.flatMap((s, i) =>
+      s.kind === "block" && s.dropPath > 0 ? [(tape.saved[i] as BlockSaved).mask!] : [],
+    );
     expect(masks.map((mk) => Array.from(mk))).toEqual(modules.map((mod) => Array.from(ref.get(`droppath.mask.${mod}`)!.data))); // prettier-ignore
     expect(masks.flatMap((mk) => Array.from(mk))).toContain(0); // some branch is dropped
     const logits = tape.values[plan.outputs.find(([n]) => n === "logits")![1]];

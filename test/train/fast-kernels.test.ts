@@ -8,7 +8,9 @@ import { loadPretrained } from "../../src/index.js";
 import { mulberry32 } from "../../src/ops/drop-path.js";
 import { backendTrainingKernels } from "../../src/train/fast-kernels.js";
 import { computeGradients } from "../../src/train/gradients.js";
-import { referenceKernels } from "../../src/train/kernels.js";
+import { referenceKernels, type TrainingKernels } from "../../src/train/kernels.js";
+import { AdamW } from "../../src/train/optimizers.js";
+import type { ConvNextForImageClassification } from "../../src/model/classification.js";
 import { fixture, readTensors } from "../helpers/helpers.js";
 import { randomModel } from "../helpers/random-model.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -133,6 +135,36 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
     }
   });
 
+  it.each(CHANNELS)("the block's output (residual + layer scale, permuted) and its backward, %i channels", (C) => {
+    for (const HW of [1, 7, 49, 117]) {
+      const [branch, x, gamma] = [rand(3 * HW * C), rand(3 * C * HW), rand(C)];
+      for (const g of [gamma, null]) {
+        const [r, f] = [new Float32Array(x.length), buf(new Float32Array(x.length))];
+        ref.blockOutput(r, branch, g, x, 3, C, HW);
+        fast.blockOutput(f, buf(branch), g, buf(x), 3, C, HW);
+        expect(Array.from(f)).toEqual(Array.from(r));
+      }
+      const dy = rand(3 * C * HW);
+      const r = { dBranch: new Float32Array(branch.length), dgamma: new Float32Array(C) };
+      const f = { dBranch: buf(new Float32Array(branch.length)), dgamma: new Float32Array(C) };
+      ref.blockOutputBackward(r.dBranch, r.dgamma, dy, branch, gamma, 3, C, HW);
+      fast.blockOutputBackward(f.dBranch, f.dgamma, buf(dy), buf(branch), gamma, 3, C, HW);
+      expect(Array.from(f.dBranch)).toEqual(Array.from(r.dBranch));
+      expect(normalizedError(f.dgamma, r.dgamma)).toBeLessThan(1e-12);
+    }
+  });
+
+  it("addInto, odd lengths and a split across threads", () => {
+    for (const n of [1, 7, 97, 4097, 10001]) {
+      const [a, b] = [rand(n), rand(n)];
+      const r = a.slice();
+      ref.addInto(r, b, n);
+      const f = buf(a.slice());
+      fast.addInto(f, buf(b.slice()), n);
+      expect(Array.from(f)).toEqual(Array.from(r));
+    }
+  });
+
   it("GELU forward and backward, including far tails (±400) and odd lengths", () => {
     for (const n of [1, 7, 97, 1001, 1024]) {
       const x = rand(n, 8);
@@ -147,6 +179,22 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
       ref.activationBackward(gr, dy, x, n, "gelu");
       fast.activationBackward(gf, buf(dy), buf(x), n, "gelu");
       expect(normalizedError(gf, gr)).toBeLessThan(1e-6);
+    }
+  });
+
+  it("AdamW's update, bit for bit, odd lengths and a split across threads", () => {
+    for (const n of [1, 7, 97, 4097, 10001]) {
+      const [x, m, g] = [rand(n, 3), rand(n, 0.1), rand(n)];
+      const v = rand(n, 0.01).map(Math.abs);
+      g[0] = 0;
+      if (n > 1) g[1] = 1e-30; // its square underflows float32
+      const t = 3; // step 3 of lr 1e-3, weight decay 0.05
+      const scalars = [1 - 1e-3 * 0.05, 0.9, 0.999, 1e-3 / (1 - 0.9 ** t), Math.sqrt(1 - 0.999 ** t), 1e-8] as const;
+      const r = [x, m, v].map((a) => a.slice());
+      ref.adamw(r[0], r[1], r[2], g, n, ...scalars);
+      const f = [x, m, v].map((a) => buf(a.slice()));
+      fast.adamw(f[0], f[1], f[2], buf(g.slice()), n, ...scalars);
+      for (let k = 0; k < 3; k++) expect(Array.from(f[k])).toEqual(Array.from(r[k]));
     }
   });
 });
@@ -191,4 +239,38 @@ describe("gradients on the fast kernels vs the reference kernels, real widths", 
       expect(normalizedError(fast.pixelValuesGrad!.data, ref.pixelValuesGrad!.data)).toBeLessThan(1e-5);
     }
   });
+});
+
+describe("AdamW on the fast kernels vs torch.optim.AdamW", () => {
+  it.each(backends.map((b) => [`${b.name}/${b.threads}`, b] as const))(
+    "%s: the same 5 steps as the reference kernels, bit for bit",
+    async (_l, backend) => {
+      const name = "tiny-classifier";
+      const ref = readTensors(fixture(name, "train.safetensors"));
+      const [x, labels] = [ref.get("pixel_values")!, Int32Array.from(ref.get("labels")!.data)];
+      const run = async (kernels: TrainingKernels | undefined) => {
+        const model = (await loadPretrained(fixture(name), { onWarning: () => {} })) as ConvNextForImageClassification;
+        const params = model.namedParameters();
+        // parameters, gradients (and so the moments) in the kernels' buffers: the fast kernel runs in place
+        const own = (a: Float32Array) => {
+          const b = kernels ? kernels.alloc(a.length) : new Float32Array(a.length);
+          b.set(a);
+          return b;
+        };
+        for (const [, p] of params) p.data = own(p.data);
+        const optimizer = new AdamW(params, { lr: 1e-3, weightDecay: 0.05 });
+        // the gradients of the reference kernels, so that only the update's arithmetic differs
+        for (let s = 0; s < 5; s++) {
+          const g = computeGradients(model, x, { labels, training: true, inputGradient: false });
+          const grads = new Map([...g.grads].map(([n, t]) => [n, own(t.data)]));
+          optimizer.step(grads, kernels);
+        }
+        return params;
+      };
+      const expected = await run(undefined);
+      const kernels = backendTrainingKernels(backend);
+      const actual = await run(kernels);
+      actual.forEach(([pname, p], i) => expect(Array.from(p.data), pname).toEqual(Array.from(expected[i][1].data)));
+    },
+  );
 });

@@ -116,6 +116,7 @@ export function gemmPanels(
   const gelu = epilogue === mem.k.GEMM_MODE_GELU;
   const scaled = epilogue === mem.k.GEMM_MODE_SCALE_RESIDUAL;
   const accumulate = scaled || epilogue === mem.k.GEMM_MODE_RESIDUAL;
+  const columnBias = epilogue === mem.k.GEMM_MODE_COLUMN_BIAS; // added in a pass of its own, below
   const int8 = scale !== 0;
   if (packBytes >> 3 < 8 * K) {
     throw new Error(`js gemm: K = ${K} needs ${64 * K} bytes of pack space per thread, got ${packBytes}`);
@@ -232,16 +233,18 @@ export function gemmPanels(
             d3 = dequantize(d3, sd, e3);
           }
           const o = oi + m * P + p;
-          gemmStore(f, o, a0, a1, a2, a3, f[b0 + m], scaled ? f[g0 + m] : 1, accumulate);
-          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, f[b0 + m + 1], scaled ? f[g0 + m + 1] : 1, accumulate);
-          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, f[b0 + m + 2], scaled ? f[g0 + m + 2] : 1, accumulate);
-          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, f[b0 + m + 3], scaled ? f[g0 + m + 3] : 1, accumulate);
+          const rb = columnBias ? -1 : b0; // -1: no row bias
+          gemmStore(f, o, a0, a1, a2, a3, rb < 0 ? 0 : f[rb + m], scaled ? f[g0 + m] : 1, accumulate);
+          if (rows > 1) gemmStore(f, o + P, b0_, b1, b2, b3, rb < 0 ? 0 : f[rb + m + 1], scaled ? f[g0 + m + 1] : 1, accumulate); // prettier-ignore
+          if (rows > 2) gemmStore(f, o + 2 * P, c0, c1, c2, c3, rb < 0 ? 0 : f[rb + m + 2], scaled ? f[g0 + m + 2] : 1, accumulate); // prettier-ignore
+          if (rows > 3) gemmStore(f, o + 3 * P, d0, d1, d2, d3, rb < 0 ? 0 : f[rb + m + 3], scaled ? f[g0 + m + 3] : 1, accumulate); // prettier-ignore
         }
       }
     }
     // GELU in its own pass over the rows just written, not in the tile epilogue (16 inlined copies there
     // were slower: bench/RESULTS.md)
     if (gelu) for (let i = oi + m0 * P, end = oi + m1 * P; i < end; i++) f[i] = geluScalar(f[i], mem.k);
+    if (columnBias) for (let m = m0; m < m1; m++) for (let p = 0; p < pixels; p++) f[oi + m * P + p] += f[b0 + p];
   }
 }
 
@@ -597,10 +600,11 @@ export function geluBackward(mem: JsMemory, dx: number, dy: number, x: number, g
   }
 }
 
-/** See assembly/backward.ts (no scratch needed here: taps are clipped to the plane). */
+/** See assembly/backward.ts (no scratch needed here: taps are clipped to the plane); float64 sums. */
 export function dwconvWeightGrad(
   mem: JsMemory,
   partial: number,
+  sums: number,
   dy: number,
   x: number,
   H: number,
@@ -617,6 +621,9 @@ export function dwconvWeightGrad(
   for (let q = q0; q < q1; q++) {
     const xq = (x >> 2) + q * P;
     const gq = (dy >> 2) + q * P;
+    let sum = 0;
+    for (let i = 0; i < H * W; i++) sum += f[gq + i];
+    f[(sums >> 2) + q] = sum;
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
         let acc = 0;
@@ -785,6 +792,95 @@ export function transposeImages(
   }
 }
 
+/** See assembly/backward.ts: out = residual + gamma[c] * branch^T per image (no gamma: 1), images n0..n1. */
+export function blockOutput(
+  mem: JsMemory,
+  out: number,
+  branch: number,
+  gamma: number,
+  residual: number,
+  C: number,
+  HW: number,
+  n0: number,
+  n1: number,
+): void {
+  const f = mem.f32;
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < C; c++) {
+      const s = gamma ? f[(gamma >> 2) + c] : 1;
+      const o = (out >> 2) + (n * C + c) * HW;
+      const r = (residual >> 2) + (n * C + c) * HW;
+      const b = (branch >> 2) + n * HW * C + c;
+      for (let p = 0; p < HW; p++) f[o + p] = f[r + p] + Math.fround(s * f[b + p * C]);
+    }
+  }
+}
+
+/** See assembly/backward.ts: dBranch = gamma * dy^T per image, this thread's dgamma partial (float64). */
+export function blockOutputBackward(
+  mem: JsMemory,
+  dBranch: number,
+  partialBase: number,
+  dy: number,
+  branch: number,
+  gamma: number,
+  C: number,
+  HW: number,
+  partialBytes: number,
+  n0: number,
+  n1: number,
+  tid: number,
+): void {
+  const f = mem.f32;
+  const acc = (partialBase + tid * partialBytes) >> 3;
+  for (let n = n0; n < n1; n++) {
+    for (let p = 0; p < HW; p++) {
+      const row = n * C * HW + p * C;
+      for (let c = 0; c < C; c++) {
+        const t = f[(dy >> 2) + (n * C + c) * HW + p];
+        mem.f64[acc + c] += t * f[(branch >> 2) + row + c];
+        f[(dBranch >> 2) + row + c] = t * f[(gamma >> 2) + c];
+      }
+    }
+  }
+}
+
+/** See assembly/backward.ts: out[i] += x[i] for i0 <= i < i1. */
+export function addInto(mem: JsMemory, out: number, x: number, i0: number, i1: number): void {
+  const f = mem.f32;
+  for (let i = i0; i < i1; i++) f[(out >> 2) + i] += f[(x >> 2) + i];
+}
+
+/** See assembly/adamw.ts: AdamW's update of the values i0..i1, each op of float64 rounded to float32. */
+export function adamw(
+  mem: JsMemory,
+  param: number,
+  expAvg: number,
+  expAvgSq: number,
+  grad: number,
+  decay: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  correction2: number,
+  eps: number,
+  i0: number,
+  i1: number,
+): void {
+  const f = mem.f32;
+  const r = Math.fround;
+  for (let i = i0; i < i1; i++) {
+    const g = f[(grad >> 2) + i];
+    const x = r(f[(param >> 2) + i] * decay);
+    const m = r(r(f[(expAvg >> 2) + i] * beta1) + r((1 - beta1) * g));
+    const v = r(r(f[(expAvgSq >> 2) + i] * beta2) + r((1 - beta2) * r(g * g)));
+    const denom = r(r(r(Math.sqrt(v)) / correction2) + eps);
+    f[(expAvg >> 2) + i] = m;
+    f[(expAvgSq >> 2) + i] = v;
+    f[(param >> 2) + i] = r(x + r(-stepSize * r(m / denom)));
+  }
+}
+
 /** Every kernel, for the dispatcher and (as source text) for worker threads. */
 export const JS_KERNELS = {
   gemm,
@@ -806,5 +902,9 @@ export const JS_KERNELS = {
   layerNormRowsBackward,
   geluRange,
   transposeImages,
+  blockOutput,
+  blockOutputBackward,
+  addInto,
+  adamw,
 };
 export const JS_HELPERS = [geluScalar, gemmStore, gemmPanels, halfTable, quantizeStrip, roundLevel, dequantize, geluPhi]; // prettier-ignore
