@@ -9,10 +9,10 @@ import { gelu4Phi, geluArray } from "./gelu";
 /**
  * Per-plane partial weight gradients of the depthwise conv: for plane q (channel q % C of one image),
  *   partial[q, ky, kx] = sum_{oy, ox} dy[q, oy, ox] * x[q, oy + ky - pad, ox + kx - pad]   (zero outside)
- * and the plane's share of the bias gradient, sums[q] = sum of dy[q] (the caller sums the planes of each
- * channel over the images). x and dy are copied into zero-bordered, row-padded scratch first, so every tap
+ * and the plane's share of the bias gradient, sums[q] = sum of dy[q], kept in float64 (the caller sums the
+ * planes of each channel over the images: dy's values cancel). x and dy are copied into zero-bordered, row-padded scratch first, so every tap
  * is a dot product of whole vectors with no bounds tests.
- * partial [planes, k * k]; sums [planes]; dy, x [planes, P] (H * W real pixels, row-major)
+ * partial [planes, k * k]; sums [planes] float64; dy, x [planes, P] (H * W real pixels, row-major)
  * scratch per thread: (H + 2 pad) * (W + 2 pad + 4) + H * W4 floats (W4 = W rounded up to 4), at
  *   scratchBase + tid * scratchBytes (dwconvGradScratchFloats in src/backend/workspace.ts)
  */
@@ -47,9 +47,15 @@ export function dwconvWeightGrad(
       memory.copy(scratch + <usize>(y + pad) * sRow + ((<usize>pad) << 2), xq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
       memory.copy(grad + <usize>y * gRow, gq + ((<usize>(y * W)) << 2), (<usize>W) << 2);
     }
-    let sum = f32x4.splat(0);
-    for (let i = 0; i < H * W4; i += 4) sum = f32x4.add(sum, v128.load(grad + ((<usize>i) << 2)));
-    store<f32>(sums + ((<usize>q) << 2), f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3)); // prettier-ignore
+    let lo = f64x2.splat(0);
+    let hi = lo;
+    for (let i = 0; i < H * W4; i += 4) {
+      const v = v128.load(grad + ((<usize>i) << 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)));
+    }
+    const sum = f64x2.add(lo, hi);
+    store<f64>(sums + ((<usize>q) << 3), f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1));
     const out = partial + ((<usize>(q * k * k)) << 2);
     if (k == 7) {
       taps7(out, grad, gRow, scratch, sRow, H, W4);

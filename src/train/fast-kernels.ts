@@ -182,7 +182,7 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       }
       const bytes = scratchBytes(dwconvGradScratchFloats(H, W, pad));
       const partial = alloc(N * C * k * k);
-      const sums = alloc(N * C);
+      const sums = alloc(2 * N * C); // float64
       const args = [partial, sums, DY, at(x) ?? putRows(x, N * C, HW, P), H, W, P, k, pad, alloc((bytes / 4) * backend.threads), bytes]; // prettier-ignore
       backend.run("dwconvWeightGrad", args, N * C, 1);
       const f = heap.f32;
@@ -196,7 +196,7 @@ export function backendTrainingKernels(backend: Backend): TrainingKernels {
       if (db) {
         for (let c = 0; c < C; c++) {
           let sum = 0;
-          for (let n = 0; n < N; n++) sum += f[(sums >> 2) + n * C + c];
+          for (let n = 0; n < N; n++) sum += heap.f64[(sums >> 3) + n * C + c];
           db[c] = sum;
         }
       }

@@ -623,7 +623,7 @@ export function dwconvWeightGrad(
     const gq = (dy >> 2) + q * P;
     let sum = 0;
     for (let i = 0; i < H * W; i++) sum += f[gq + i];
-    f[(sums >> 2) + q] = sum;
+    mem.f64[(sums >> 3) + q] = sum;
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
         let acc = 0;
