@@ -137,8 +137,15 @@ export class AdamW implements Optimizer {
         if (!g) continue;
         const n = p.data.length;
         let s = this.moments.get(name);
-        // the moments where the kernels update them in place (a fast backend's heap)
+        // the moments where the kernels update them in place (a fast backend's heap), also those a
+        // loadStateDict (--resume) gave as plain arrays
         if (!s) this.moments.set(name, (s = { m: kernels.alloc(n).fill(0), v: kernels.alloc(n).fill(0), t: 0 }));
+        else if (!kernels.inPlace(s.m) || !kernels.inPlace(s.v)) {
+          const [m, v] = [kernels.alloc(n), kernels.alloc(n)];
+          m.set(s.m);
+          v.set(s.v);
+          this.moments.set(name, (s = { m, v, t: s.t }));
+        }
         s.t += 1;
         const stepSize = lr / (1 - b1 ** s.t); // Python floats
         const correction2 = Math.sqrt(1 - b2 ** s.t);

@@ -14,6 +14,7 @@ import type { ConvNextForImageClassification } from "../../src/model/classificat
 import { fixture, readTensors } from "../helpers/helpers.js";
 import { randomModel } from "../helpers/random-model.js";
 import { Tensor } from "../../src/tensor/tensor.js";
+import { Parameter } from "../../src/model/module.js";
 
 const backends = [new Backend("js", 1), new Backend("js", 2), new Backend("wasm", 1), new Backend("wasm", 2)];
 afterAll(() => backends.forEach((b) => b.dispose()));
@@ -196,6 +197,32 @@ describe.each(cases)("training kernels: %s", (_label, backend, inPlace) => {
       fast.adamw(f[0], f[1], f[2], buf(g.slice()), n, ...scalars);
       for (let k = 0; k < 3; k++) expect(Array.from(f[k])).toEqual(Array.from(r[k]));
     }
+  });
+
+  it("a resumed AdamW (loadStateDict's plain arrays) moves its moments to where the kernels work, same update", () => {
+    const n = 4097;
+    const [x, g, m, v] = [rand(n), rand(n), rand(n, 0.1), rand(n, 0.01).map(Math.abs)];
+    const state = new Map([
+      ["w.exp_avg", m],
+      ["w.exp_avg_sq", v],
+      ["w.step", Float32Array.of(2)],
+    ]);
+    const run = (kernels: TrainingKernels, data: Float32Array) => {
+      const w = new Parameter([n]);
+      w.data = data;
+      const optimizer = new AdamW([["w", w]], { lr: 1e-3, weightDecay: 0.05 });
+      optimizer.loadStateDict(state);
+      optimizer.step(new Map([["w", g]]), kernels);
+      return { data, moments: optimizer.stateDict() };
+    };
+    const r = run(ref, x.slice());
+    const f = run(fast, buf(x.slice()));
+    expect(Array.from(f.data)).toEqual(Array.from(r.data));
+    for (const key of ["w.exp_avg", "w.exp_avg_sq"]) {
+      expect(Array.from(f.moments.get(key)!)).toEqual(Array.from(r.moments.get(key)!));
+      expect(fast.inPlace(f.moments.get(key)!)).toBe(true);
+    }
+    expect(Array.from(m)).toEqual(Array.from(state.get("w.exp_avg")!)); // the state given is not written to
   });
 });
 
