@@ -37,7 +37,8 @@ export function registerImageDecoders(decoders: { BMP: Decoder; GIF: Decoder }):
 
 /** Loads the BMP and GIF decoders (modules of their own); with `bytes`, only if those bytes need them. */
 export async function loadImageDecoders(bytes?: Uint8Array): Promise<void> {
-  if (onDemand || (bytes && !["BMP", "GIF"].includes(sniffFormat(bytes) ?? ""))) return;
+  const format = bytes && sniffFormat(bytes);
+  if (onDemand || (bytes && format !== "BMP" && format !== "GIF")) return;
   const [bmp, gif] = await Promise.all([import("./bmp.js"), import("./gif.js")]);
   registerImageDecoders({ BMP: bmp.decodeBmp, GIF: gif.decodeGif });
 }

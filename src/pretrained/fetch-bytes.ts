@@ -111,21 +111,19 @@ export async function fetchUrl(url: string, options: FetchBytesOptions = {}): Pr
           const { done, value } = await reader.read();
           if (done) break;
           touch();
-          if (total !== null && loaded + value.length > total) {
-            await reader.cancel();
-            throw new Error(`${url}: more than the expected ${total} bytes`);
+          const end = loaded + value.length;
+          let refused: Error | null = null;
+          if (total !== null && end > total) refused = new Error(`${url}: more than the expected ${total} bytes`);
+          else if (end > max) refused = new Error(`${url}: more than the limit of ${max} bytes`);
+          else if (Date.now() - windowStart >= seconds * 1000) {
+            // curl's --speed-limit / --speed-time: too few bytes in the last window
+            if (end - windowLoaded < bytesPerSecond * seconds)
+              refused = new NetworkError(`${url}: slower than ${bytesPerSecond} bytes/s for ${seconds} s (${loaded} bytes)`); // prettier-ignore
+            [windowStart, windowLoaded] = [Date.now(), end];
           }
-          if (loaded + value.length > max) {
+          if (refused) {
             await reader.cancel();
-            throw new Error(`${url}: more than the limit of ${max} bytes`);
-          }
-          if (Date.now() - windowStart >= seconds * 1000) {
-            if (loaded + value.length - windowLoaded < bytesPerSecond * seconds) {
-              await reader.cancel();
-              throw new NetworkError(`${url}: slower than ${bytesPerSecond} bytes/s for ${seconds} s (${loaded} bytes)`); // prettier-ignore
-            }
-            windowStart = Date.now();
-            windowLoaded = loaded + value.length;
+            throw refused;
           }
           if (total !== null) out.set(value, loaded);
           else chunks.push(value);
