@@ -25,7 +25,7 @@ import {
   GEMM_WEIGHTS_BF16,
   GEMM_WEIGHTS_F16,
 } from "./kernel-constants.generated.js";
-import { dwconvScratchFloats, gemmInt8PackBytes, gemmMinChunk, gemmPackBytes, grnScales, planeStride, scratchBytes } from "./workspace.js"; // prettier-ignore
+import { blockGroup, dwconvScratchFloats, gemmInt8PackBytes, gemmMinChunk, gemmPackBytes, grnScales, planeStride, scratchBytes } from "./workspace.js"; // prettier-ignore
 
 const FUSED_ACTIVATIONS = ["gelu", "gelu_python"]; // the exact erf GELU of the GEMM epilogue
 
@@ -214,9 +214,10 @@ class FastProgram implements Program {
       } else if (s.kind === "block") {
         const [N, C, H, W] = inShape;
         const P = planeStride(H * W);
-        t = Math.max(t, N * C * P);
-        hidden = Math.max(hidden, N * 4 * C * P);
-        if (s.grn) grn = Math.max(grn, N * 4 * C);
+        const G = blockGroup(N, C, P, threads); // the images a block runs at a time
+        t = Math.max(t, G * C * P);
+        hidden = Math.max(hidden, G * 4 * C * P);
+        if (s.grn) grn = Math.max(grn, G * 4 * C);
         dwScratch = Math.max(dwScratch, dwconvScratchFloats(H, W, s.dwconv.padding));
         maxK = Math.max(maxK, 4 * C);
         maxM = Math.max(maxM, 4 * C);
@@ -345,7 +346,10 @@ class FastProgram implements Program {
     }
   }
 
-  /** The block: dwconv -> LayerNorm -> pwconv1 + GELU -> [GRN] -> pwconv2 + [layer scale] + residual. */
+  /**
+   * The block: dwconv -> LayerNorm -> pwconv1 + GELU -> [GRN] -> pwconv2 + [layer scale] + residual, on a group
+   * of images at a time (blockGroup): every part of it is per image.
+   */
   private compileBlock(
     step: BlockStep,
     index: number,
@@ -357,36 +361,39 @@ class FastProgram implements Program {
     const backend = this.backend;
     const [N, C, H, W] = this.plan.values[step.input].shape;
     const P = this.layouts[step.input].P;
-    const x = this.offsets[step.input];
-    const out = this.offsets[step.output];
     const hidden = 4 * C;
     const call = (op: string, run: () => void) => this.calls.push({ step: index, op, run });
     const kernel = (op: string, name: KernelName, args: () => number[], total: number, grain: number, minChunk = grain) => call(op, () => backend.run(name, args(), total, grain, minChunk)); // prettier-ignore
     const { dwconv, layernorm, pwconv1, pwconv2, grn } = step;
-
-    if (out !== x) {
-      // the input lives on (an output, or read again later): the residual sum goes to a copy
-      call("residual copy", () => this.heap.f32.copyWithin(out >> 2, x >> 2, (x >> 2) + N * C * P));
-    }
     const [dw, dwb] = [weight(dwconv.weight), weight(dwconv.bias)];
-    const dwArgs = () => [ws.t, out, dw(), dwb(), C, H, W, P, dwconv.kernel, dwconv.padding, ws.dwScratch, ws.dwBytes]; // prettier-ignore
-    kernel("dwconv", "dwconv", dwArgs, N * C, 1);
     const [lw, lb] = [weight(layernorm.weight), weight(layernorm.bias)];
-    kernel("layernorm", "layerNormCF", () => [ws.t, ws.t, lw(), lb(), C, P, layernorm.eps], (N * P) / 8, 1);
-    const b1 = weight(pwconv1.bias);
-    const args1 = () => [ws.h, 0, ws.t, b1(), 0, hidden, C, P, N, GEMM_MODE_GELU, ws.pack, ws.packBytes, H * W];
-    gemm("pwconv1+gelu", param(pwconv1.weight), args1, N * hidden, gemmMinChunk(N, hidden, backend.threads));
-    if (grn) {
-      // per-channel L2 norms (threads), the per-image mean (here), then the update (threads)
-      const [gw, gb] = [weight(grn.weight), weight(grn.bias)];
-      kernel("grn", "grnNorms", () => [ws.norms, ws.h, H * W, P], N * hidden, 1);
-      call("grn", () => grnScales(this.heap.f64, ws.norms >> 3, this.heap.f32, ws.scale >> 2, N, hidden));
-      kernel("grn", "grnApply", () => [ws.h, gw(), gb(), ws.scale, hidden, P], N * hidden, 1);
-    }
-    const b2 = weight(pwconv2.bias);
+    const [b1, b2] = [weight(pwconv1.bias), weight(pwconv2.bias)];
     const gamma = step.layerScale ? weight(step.layerScale) : () => 0;
     const mode = step.layerScale ? GEMM_MODE_SCALE_RESIDUAL : GEMM_MODE_RESIDUAL;
-    const args2 = () => [out, 0, ws.h, b2(), gamma(), C, hidden, P, N, mode, ws.pack, ws.packBytes, H * W];
-    gemm("pwconv2+scale+residual", param(pwconv2.weight), args2, N * C, gemmMinChunk(N, C, backend.threads));
+    const G = blockGroup(N, C, P, backend.threads);
+
+    for (let n0 = 0; n0 < N; n0 += G) {
+      const n = Math.min(G, N - n0); // images n0 .. n0 + n
+      const x = this.offsets[step.input] + n0 * C * P * 4;
+      const out = this.offsets[step.output] + n0 * C * P * 4;
+      if (out !== x) {
+        // the input lives on (an output, or read again later): the residual sum goes to a copy
+        call("residual copy", () => this.heap.f32.copyWithin(out >> 2, x >> 2, (x >> 2) + n * C * P));
+      }
+      const dwArgs = () => [ws.t, out, dw(), dwb(), C, H, W, P, dwconv.kernel, dwconv.padding, ws.dwScratch, ws.dwBytes]; // prettier-ignore
+      kernel("dwconv", "dwconv", dwArgs, n * C, 1);
+      kernel("layernorm", "layerNormCF", () => [ws.t, ws.t, lw(), lb(), C, P, layernorm.eps], (n * P) / 8, 1);
+      const args1 = () => [ws.h, 0, ws.t, b1(), 0, hidden, C, P, n, GEMM_MODE_GELU, ws.pack, ws.packBytes, H * W];
+      gemm("pwconv1+gelu", param(pwconv1.weight), args1, n * hidden, gemmMinChunk(n, hidden, backend.threads));
+      if (grn) {
+        // per-channel L2 norms (threads), the per-image mean (here), then the update (threads)
+        const [gw, gb] = [weight(grn.weight), weight(grn.bias)];
+        kernel("grn", "grnNorms", () => [ws.norms, ws.h, H * W, P], n * hidden, 1);
+        call("grn", () => grnScales(this.heap.f64, ws.norms >> 3, this.heap.f32, ws.scale >> 2, n, hidden));
+        kernel("grn", "grnApply", () => [ws.h, gw(), gb(), ws.scale, hidden, P], n * hidden, 1);
+      }
+      const args2 = () => [out, 0, ws.h, b2(), gamma(), C, hidden, P, n, mode, ws.pack, ws.packBytes, H * W];
+      gemm("pwconv2+scale+residual", param(pwconv2.weight), args2, n * C, gemmMinChunk(n, C, backend.threads));
+    }
   }
 }

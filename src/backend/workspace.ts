@@ -39,6 +39,19 @@ export const gemmMinChunk = (N: number, M: number, threads: number) =>
   N >= 2 * threads ? M : Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4));
 
 /**
+ * Images per pass of a block (dwconv -> ... -> pwconv2 run on this many at a time): the batch in as few
+ * equal groups as keep the hidden activations (4C planes an image) within BLOCK_HIDDEN_BYTES, with at least
+ * two images per thread, so the GEMMs still give each thread whole images (gemmMinChunk; split within an
+ * image, every thread packs the same panel, and two threads ran 10% slower in half the runs). A whole
+ * batch's hidden activations were the largest buffer of a pass (38.5 MB of convnext-tiny's at batch 8).
+ */
+export const blockGroup = (N: number, C: number, P: number, threads: number) => {
+  const fit = Math.max(2 * threads, Math.floor(BLOCK_HIDDEN_BYTES / (16 * C * P)));
+  return Math.ceil(N / Math.ceil(N / fit));
+};
+const BLOCK_HIDDEN_BYTES = 6 << 20;
+
+/**
  * GRN's middle phase (ConvNextV2GRN): from the per-channel L2 norms of each image, the factor each channel
  * is scaled by, norm / (mean over channels + 1e-6) (HF adds the 1e-6 to the mean, outside any sqrt).
  * norms f64 [N, C] at `normsIndex`, scale f32 [N, C] at `scaleIndex` (element indices into the views).

@@ -1,11 +1,13 @@
 // Every fast executor (pure TS and wasm SIMD, 1 and 2 threads) against the reference executor, the definition
 // of each plan step, on whole models with odd shapes: 1, 7 and 42 channels, batch 3, non-square inputs, a
-// 1003-label head at batch 9, V1 with and without layer scale, V2 with GRN, backbones, every hidden state
-// (which keeps values alive and blocks out of place). Error normalized per tensor: max|fast - ref| / max|ref|.
+// 1003-label head at batch 9, V1 with and without layer scale, V2 with GRN, a batch whose blocks run in
+// groups of images, backbones, every hidden state (which keeps values alive and blocks out of place). Error
+// normalized per tensor: max|fast - ref| / max|ref|.
 import { afterAll, describe, expect, it } from "vitest";
 import "../../src/node/setup.js";
 import { Backend } from "../../src/backend/backend.js";
 import { FastExecutor } from "../../src/backend/executor.js";
+import { blockGroup } from "../../src/backend/workspace.js";
 import { referenceExecutor } from "../../src/model/reference-executor.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { randomArray, relativeToMax } from "../helpers/helpers.js";
@@ -13,6 +15,10 @@ import { randomModel } from "../helpers/random-model.js";
 
 const backends = [new Backend("js", 1), new Backend("js", 2), new Backend("wasm", 1), new Backend("wasm", 2)];
 afterAll(() => backends.forEach((b) => b.dispose()));
+
+it("the image-groups model below runs its first stage in groups of 2 (1 thread) or 3 (2 threads)", () => {
+  expect([blockGroup(5, 16, 96 * 96, 1), blockGroup(5, 16, 96 * 96, 2), blockGroup(5, 32, 48 * 48, 2)]).toEqual([2, 3, 5]); // prettier-ignore
+});
 
 const MODELS = [
   {
@@ -38,6 +44,14 @@ const MODELS = [
     config: { model_type: "convnextv2", hidden_sizes: [8, 12, 16], depths: [1, 1, 1], num_stages: 3, out_features: ["stem", "stage1", "stage3"] }, // prettier-ignore
     task: "backbone",
     input: [2, 3, 32, 16],
+  },
+  {
+    // stage 1's hidden activations (16 x 4 x 96 x 96 floats an image) allow 2 images a pass: groups 2, 2, 1
+    // on one thread, 3, 2 on two (two images a thread at least)
+    name: "V2 (GRN) run in image groups",
+    config: { model_type: "convnextv2", hidden_sizes: [16, 32], depths: [1, 1], num_stages: 2, num_labels: 4 },
+    task: "classification",
+    input: [5, 3, 384, 384],
   },
   {
     name: "V1 base model",
