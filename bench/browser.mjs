@@ -1,7 +1,7 @@
 // `npm run bench:browser [-- options]`: this engine's wasm kernels and onnxruntime-web in Chromium (a
 // cross-origin isolated page, so both can use threads), on the weights and input of `npm run bench`. Each
 // configuration runs in a fresh browser. Chromium: CHROMIUM_PATH or /usr/bin/chromium (Debian's package).
-//   --model tiny|atto|PATH/config.json  --batches 1,8  --threads 1,2  --runs 10  --rounds 1  --peers  --json
+//   --model tiny|base|large|atto|PATH/config.json  --batches 1,8  --threads 1,2  --runs 10  --rounds 1  --peers  --json
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";

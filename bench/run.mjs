@@ -1,6 +1,6 @@
 // `npm run bench [-- options]`: times this engine (and with --peers, onnxruntime-node and -web on the
 // same weights and input) on generated weights; each configuration runs in its own process.
-//   --model tiny|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; atto = ConvNeXT V2 atto)
+//   --model tiny|base|large|atto|PATH/config.json  architecture (default tiny = convnext-tiny-224; base, large: convnext-base/-large-224; atto = ConvNeXT V2 atto)
 //   --batches 1,8  --threads 1,2  --backends wasm,js  --runs 10  --rounds 1  --peers  --json  --js-batches 1
 //   --dtype int8|f16|bf16[,...]  rows for the same weights in those dtypes besides float32 (our wasm backends;
 //       with --peers, onnxruntime-web and -node on the int8 graph quantize_dynamic would write)

@@ -22,9 +22,14 @@ export function benchOptions(argv) {
   return { opt, flag, list };
 }
 
-const MODELS = { tiny: "convnext-tiny-224.json", atto: "convnextv2-atto-224.json" };
+const MODELS = {
+  tiny: "convnext-tiny-224.json",
+  base: "convnext-base-224.json",
+  large: "convnext-large-224.json",
+  atto: "convnextv2-atto-224.json",
+};
 
-/** --model tiny|atto|PATH/config.json -> { configFile, config, name, size } */
+/** --model tiny|base|large|atto|PATH/config.json -> { configFile, config, name, size } */
 export function benchModel(arg) {
   const configFile = MODELS[arg] ? join(here, "configs", MODELS[arg]) : arg;
   const config = JSON.parse(readFileSync(configFile, "utf8"));

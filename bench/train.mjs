@@ -3,7 +3,7 @@
 // inference forward on the same batch and the same step in PyTorch CPU (transformers v4.37.2's model, when
 // Debian's python3-torch and transformers' source are there: HF_SRC=<dir holding transformers/>).
 // Each configuration runs in its own process; with --rounds N the list runs N times over (medians).
-//   --model tiny|atto|PATH/config.json  --batches 8  --threads 1,2  --runs 3  --rounds 1  --no-torch  --profile
+//   --model tiny|base|large|atto|PATH/config.json  --batches 8  --threads 1,2  --runs 3  --rounds 1  --no-torch  --profile
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
