@@ -38,6 +38,8 @@ export const scratchBytes = (floats: number) => Math.ceil((floats * 4) / 64) * 6
 export const gemmMinChunk = (N: number, M: number, threads: number) =>
   N >= 2 * threads ? M : Math.min(M, Math.max(32, Math.ceil(M / threads / 4) * 4));
 
+const BLOCK_HIDDEN_BYTES = 6 << 20;
+
 /**
  * Images per pass of a block (dwconv -> ... -> pwconv2 run on this many at a time): the batch in as few
  * equal groups as keep the hidden activations (4C planes an image) within BLOCK_HIDDEN_BYTES, with at least
@@ -49,7 +51,6 @@ export const blockGroup = (N: number, C: number, P: number, threads: number) => 
   const fit = Math.max(2 * threads, Math.floor(BLOCK_HIDDEN_BYTES / (16 * C * P)));
   return Math.ceil(N / Math.ceil(N / fit));
 };
-const BLOCK_HIDDEN_BYTES = 6 << 20;
 
 /**
  * GRN's middle phase (ConvNextV2GRN): from the per-channel L2 norms of each image, the factor each channel

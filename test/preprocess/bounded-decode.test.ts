@@ -9,7 +9,7 @@ import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../src/preprocess/decode.js";
 import { fixture } from "../helpers/helpers.js";
-import { png } from "../helpers/png-writer.js";
+import { pngFile as png } from "../../src/node/png-encode.js";
 
 /** The file with its last scan (SOS up to EOI) repeated `times` more times. */
 function repeatLastScan(jpeg: Uint8Array, times: number): Uint8Array {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { png } from "../helpers/png-writer.js";
+import { pngFile as png } from "../../src/node/png-encode.js";
 import { toRgb } from "../../src/preprocess/convert.js";
 import { decodeImage, loadImageDecoders, sniffFormat } from "../../src/preprocess/decode.js";
 import { ImageDecodeError } from "../../src/preprocess/errors.js";
