@@ -44,7 +44,8 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors"): Safet
   if (8 + n > buf.length) fail(`header length ${n} runs past the end of the file (${buf.length} bytes)`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(8, 8 + n)));
+    // a copy: browsers' TextDecoder refuses a view of shared memory (a checkpoint read into the kernels' heap)
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf.slice(8, 8 + n)));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }

@@ -27,10 +27,15 @@ export interface HubModelFiles extends ModelFiles {
   commit(): Promise<string>;
 }
 
+/** A file of a listing: its size and, for LFS files, the sha256 of its contents (null when the hub does not say). */
+interface ListedFile {
+  size: number | null;
+  sha256: string | null;
+}
+
 interface Listing {
   commit: string;
-  /** file -> its size and, for LFS files, the sha256 of its contents (null when the hub does not say). */
-  files: Map<string, { size: number | null; sha256: string | null }>;
+  files: Map<string, ListedFile>;
 }
 
 const TOKEN_ADVICE = "pass { token } to fromPretrained";
@@ -155,19 +160,25 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
   };
 
   const reported = new Set<string>();
-  const read = async (file: string): Promise<Uint8Array | null> => {
+  /** `file` of the listing: its URL, and its bytes from the cache (read into `allocate`'s memory if given). */
+  const cachedFile = async (file: string, allocate?: (bytes: number) => Uint8Array) => {
     const { commit, files } = await snapshot();
     const entry = files.get(file);
     if (!entry) return null;
     const url = resolveUrl(endpoint, repoId, commit, file);
     const label = `${repoId}/${file}`;
-    const cached = await (await store())?.get(url);
+    const cached = await (await store())?.get(url, allocate);
     if (cached && (entry.size === null || cached.length === entry.size)) {
       // once per file: a loader may read a small file twice (config.json for the model and the processor)
       if (!reported.has(file)) opts.onProgress?.({ file: label, loaded: cached.length, total: cached.length, cached: true }); // prettier-ignore
       reported.add(file);
-      return cached;
+      return { url, label, entry, bytes: cached };
     }
+    return { url, label, entry, bytes: null };
+  };
+
+  /** A listed file that is not cached: fetched, checked against the listing, then cached. */
+  const download = async (file: string, { url, label, entry }: { url: string; label: string; entry: ListedFile }) => {
     if (opts.offline) throw new Error(`${label}: not in this browser's cache, and offline is set`);
     const fetched = await fetchUrl(url, {
       ...fetchOptions,
@@ -190,12 +201,31 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
     return bytes;
   };
 
+  const read = async (file: string): Promise<Uint8Array | null> => {
+    const found = await cachedFile(file);
+    if (!found) return null;
+    return found.bytes ?? (await download(file, found));
+  };
+
+  // A cached checkpoint streams from the cache into the kernels' memory, held once. A downloaded one is
+  // hashed and cached from an array of its own (a view of shared memory can be neither), then copied.
+  const readInto = async (file: string, allocate: (bytes: number) => Uint8Array): Promise<Uint8Array | null> => {
+    const found = await cachedFile(file, allocate);
+    if (!found) return null;
+    if (found.bytes) return found.bytes;
+    const bytes = await download(file, found);
+    const out = allocate(bytes.length);
+    out.set(bytes);
+    return out;
+  };
+
   return {
     name,
     repoId,
     revision,
     commit: async () => (await snapshot()).commit,
     read,
+    readInto,
     describe: (file) => `${name}/${file}`,
   };
 }

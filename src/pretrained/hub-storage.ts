@@ -3,7 +3,11 @@
 // no request; a revision's listing is stored under its API URL, so a branch resolves to a commit offline.
 
 export interface HubStorage {
-  get(url: string): Promise<Uint8Array | null>;
+  /**
+   * The stored bytes, or null. With `allocate`, a body whose stored length is known is read straight into
+   * allocate(length) (the kernels' memory), not into an array of its own; null if it then differs from it.
+   */
+  get(url: string, allocate?: (bytes: number) => Uint8Array): Promise<Uint8Array | null>;
   /** Rejects with the platform's error (a QuotaExceededError when storage is full). */
   put(url: string, bytes: Uint8Array, contentType: string): Promise<void>;
 }
@@ -36,15 +40,34 @@ export async function openHubStorage(name = DEFAULT_CACHE_NAME): Promise<HubStor
     return null; // storage disabled (a private window's policy, an opaque origin): work without a cache
   }
   return {
-    async get(url) {
+    async get(url, allocate) {
       const response = await cache.match(url);
-      return response ? new Uint8Array(await response.arrayBuffer()) : null;
+      if (!response) return null;
+      const length = Number(response.headers.get("Content-Length") ?? NaN); // put() stores it
+      if (!allocate || !response.body || !Number.isSafeInteger(length)) return new Uint8Array(await response.arrayBuffer()); // prettier-ignore
+      return readBodyInto(response.body, allocate(length));
     },
     async put(url, bytes, contentType) {
       const headers = { "Content-Type": contentType, "Content-Length": String(bytes.length) };
       await cache.put(url, new Response(bytes as BodyInit, { headers }));
     },
   };
+}
+
+/** A stream read into `out`; null when it is shorter or longer. */
+async function readBodyInto(body: ReadableStream<Uint8Array>, out: Uint8Array): Promise<Uint8Array | null> {
+  const reader = body.getReader();
+  let at = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return at === out.length ? out : null;
+    if (at + value.length > out.length) {
+      await reader.cancel();
+      return null;
+    }
+    out.set(value, at);
+    at += value.length;
+  }
 }
 
 /** Deletes every model the hub loader cached under `name` (default "convnext-hub"); false if there was none. */

@@ -6,7 +6,10 @@ const expectedBytes = fetch(new URL("expected.safetensors", FIXTURE)).then(
   async (r) => new Uint8Array(await r.arrayBuffer()),
 );
 
-/** { ok, logits, progress, warnings, cacheKeys } or { ok: false, error, ... } */
+/**
+ * { ok, logits, inHeap, progress, warnings, cacheKeys } or { ok: false, error, ... }; inHeap: every parameter views
+ * the kernels' memory (the checkpoint was read into it)
+ */
 export async function loadModel(ref, options = {}) {
   const core = await import(new URL("../../dist/core.js", import.meta.url).href);
   const progress = [];
@@ -23,7 +26,9 @@ export async function loadModel(ref, options = {}) {
     });
     const expected = core.parseSafetensors(await expectedBytes);
     const logits = model.forward(core.rawToTensor(expected.tensors.get("pixel_values"))).logits;
-    return { ok: true, logits: Array.from(logits.data), progress, warnings, cacheKeys: await cacheKeys() };
+    const heap = core.getBackend()?.heap;
+    const inHeap = model.namedParameters().every(([, p]) => heap?.holds(p.data) === true);
+    return { ok: true, logits: Array.from(logits.data), inHeap, progress, warnings, cacheKeys: await cacheKeys() };
   } catch (error) {
     return { ok: false, error: error.message, progress, warnings, cacheKeys: await cacheKeys() };
   }

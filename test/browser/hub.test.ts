@@ -17,6 +17,7 @@ interface LoadResult {
   ok: boolean;
   error?: string;
   logits?: number[];
+  inHeap?: boolean;
   progress: Array<{ file: string; loaded: number; total: number | null; cached?: boolean }>;
   warnings: string[];
   cacheKeys: string[];
@@ -149,11 +150,19 @@ describe.skipIf(skipBrowserTests)("hub loading in Chromium", () => {
     const isolated = await context.newPage();
     try {
       await isolated.goto(`${server.origin}/isolated/`);
-      const result = (await isolated.evaluate(
-        `import("${server.origin}/isolated/test/browser/hub-page.mjs").then((m) => m.loadModel("org/tiny", ${JSON.stringify({ endpoint: hub.hubUrl, cacheName: "isolated" })}))`,
-      )) as LoadResult;
-      expectWorks(result);
+      const load = async () =>
+        (await isolated.evaluate(
+          `import("${server.origin}/isolated/test/browser/hub-page.mjs").then((m) => m.loadModel("org/tiny", ${JSON.stringify({ endpoint: hub.hubUrl, cacheName: "isolated" })}))`,
+        )) as LoadResult;
+      const downloaded = await load();
+      expectWorks(downloaded);
       expect(await isolated.evaluate("crossOriginIsolated")).toBe(true);
+      // shared memory: the checkpoint is read into the kernels' memory, copied from the download, streamed
+      // from the Cache API the next time
+      const cached = await load();
+      expectWorks(cached);
+      expect([downloaded.inHeap, cached.inHeap]).toEqual([true, true]);
+      expect(cached.progress.find((p) => p.file === "org/tiny/model.safetensors")?.cached).toBe(true);
     } finally {
       await isolated.close();
     }

@@ -7,6 +7,7 @@ import {
   configureHub,
   ConvNextForImageClassification,
   ConvNextImageProcessor,
+  getBackend,
   hubFiles,
   ImageClassifier,
   resolveModelFiles,
@@ -132,6 +133,48 @@ describe("hub ids over fetch, cached by commit", () => {
       /^org\/tiny@v1: cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/models\/org\/tiny\/revision\/v1\?blobs=true: .*, and this model is not in this browser's cache/,
     );
     hub = await new FakeHub({}).start(); // for afterEach
+  });
+});
+
+describe("a hub checkpoint in the kernels' memory", () => {
+  const weightsUrl = () => `${hub.hubUrl}/org/tiny/resolve/${COMMIT}/model.safetensors`;
+  const inHeap = (model: ConvNextForImageClassification) => {
+    const heap = getBackend()!.heap;
+    for (const [name, p] of model.namedParameters()) expect(heap.holds(p.data), name).toBe(true);
+  };
+
+  it("downloaded or cached, its parameters view the heap; from the cache it streams there, never whole in an array", async () => {
+    // prettier-ignore
+    const first = await ConvNextForImageClassification.fromPretrained("org/tiny", quiet);
+    inHeap(first);
+    await expectLogits(first);
+    // the second load must not read the cached weights into an array of their own
+    const cache = await caches.open("convnext-hub");
+    const match = cache.match.bind(cache);
+    cache.match = async (url: string) => {
+      const response = await match(url);
+      if (response && url === weightsUrl()) response.arrayBuffer = () => Promise.reject(new Error("read whole"));
+      return response;
+    };
+    const second = await ConvNextForImageClassification.fromPretrained("org/tiny", quiet);
+    inHeap(second);
+    await expectLogits(second);
+    expect(requests().filter((r) => r.includes("model.safetensors"))).toHaveLength(1); // the first load's
+  });
+
+  it("a cached checkpoint cut short, or longer than stored, is downloaded again", async () => {
+    await ConvNextForImageClassification.fromPretrained("org/tiny", quiet);
+    const cached = async () => (await caches.open("convnext-hub")).entries.get(weightsUrl())!;
+    for (const change of [(b: Uint8Array) => b.subarray(0, 1000), (b: Uint8Array) => new Uint8Array(b.length + 8)]) {
+      const entry = await cached();
+      entry.body = change(entry.body); // its stored Content-Length stays the file's
+      hub.log.length = 0;
+      const model = await ConvNextForImageClassification.fromPretrained("org/tiny", quiet);
+      inHeap(model);
+      await expectLogits(model);
+      expect(requests().filter((r) => r.includes("model.safetensors"))).toHaveLength(1);
+      expect(sameBytes((await cached()).body, WEIGHTS)).toBe(true);
+    }
   });
 });
 
