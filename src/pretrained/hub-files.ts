@@ -167,7 +167,8 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
     if (!entry) return null;
     const url = resolveUrl(endpoint, repoId, commit, file);
     const label = `${repoId}/${file}`;
-    const cached = await (await store())?.get(url, allocate);
+    const into = allocate && entry.size !== null ? { size: entry.size, allocate } : undefined;
+    const cached = await (await store())?.get(url, into);
     if (cached && (entry.size === null || cached.length === entry.size)) {
       // once per file: a loader may read a small file twice (config.json for the model and the processor)
       if (!reported.has(file)) opts.onProgress?.({ file: label, loaded: cached.length, total: cached.length, cached: true }); // prettier-ignore
@@ -208,12 +209,13 @@ export function hubFiles(ref: string, options: HubOptions = {}): HubModelFiles {
   };
 
   // A cached checkpoint streams from the cache into the kernels' memory, held once. A downloaded one is
-  // hashed and cached from an array of its own (a view of shared memory can be neither), then copied.
+  // hashed and cached from an array of its own (a view of shared memory can be neither), then copied there.
   const readInto = async (file: string, allocate: (bytes: number) => Uint8Array): Promise<Uint8Array | null> => {
-    const found = await cachedFile(file, allocate);
+    let block: Uint8Array | null = null;
+    const found = await cachedFile(file, (n) => (block = allocate(n)));
     if (!found) return null;
-    if (found.bytes) return found.bytes;
-    const bytes = await download(file, found);
+    const bytes = found.bytes ?? (await download(file, found));
+    if (bytes === block) return bytes;
     const out = allocate(bytes.length);
     out.set(bytes);
     return out;

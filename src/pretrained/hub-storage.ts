@@ -4,10 +4,10 @@
 
 export interface HubStorage {
   /**
-   * The stored bytes, or null. With `allocate`, a body whose stored length is known is read straight into
-   * allocate(length) (the kernels' memory), not into an array of its own; null if it then differs from it.
+   * The stored bytes, or null. With `into`, a body stored with that size is read straight into
+   * into.allocate(size) (the kernels' memory), not into an array of its own; null if it is not that size.
    */
-  get(url: string, allocate?: (bytes: number) => Uint8Array): Promise<Uint8Array | null>;
+  get(url: string, into?: { size: number; allocate: (bytes: number) => Uint8Array }): Promise<Uint8Array | null>;
   /** Rejects with the platform's error (a QuotaExceededError when storage is full). */
   put(url: string, bytes: Uint8Array, contentType: string): Promise<void>;
 }
@@ -40,12 +40,14 @@ export async function openHubStorage(name = DEFAULT_CACHE_NAME): Promise<HubStor
     return null; // storage disabled (a private window's policy, an opaque origin): work without a cache
   }
   return {
-    async get(url, allocate) {
+    async get(url, into) {
       const response = await cache.match(url);
       if (!response) return null;
-      const length = Number(response.headers.get("Content-Length") ?? NaN); // put() stores it
-      if (!allocate || !response.body || !Number.isSafeInteger(length)) return new Uint8Array(await response.arrayBuffer()); // prettier-ignore
-      return readBodyInto(response.body, allocate(length));
+      // put() stores the length: memory is allocated only for a body said to have the expected size
+      if (into && response.body && response.headers.get("Content-Length") === String(into.size)) {
+        return readBodyInto(response.body, into.allocate(into.size));
+      }
+      return new Uint8Array(await response.arrayBuffer());
     },
     async put(url, bytes, contentType) {
       const headers = { "Content-Type": contentType, "Content-Length": String(bytes.length) };
