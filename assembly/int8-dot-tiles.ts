@@ -2,6 +2,7 @@
 // with the two int8 dot products wasm has, on L1-resident operands, for bench/int8-dot.mjs (not part of the kernels):
 //   dotI16     i32x4.dot_i16x8_s (SIMD128): 8 multiply-adds an instruction, the engine's kernel
 //   dotI8I7    i32x4.relaxed_dot_i8x16_i7x16_add_s (relaxed SIMD): 16, with a 7-bit second operand
+//   mulAddF32  f32x4.mul + f32x4.add, the float32 GEMM's tile (assembly/gemm.ts), for comparison
 // Each runs `reps` times over a strip of K values (panel: 8 pixels a step; weights: 4 rows a step).
 
 /** K2 = K rounded to even: K2 / 2 steps of one pair of k (32 bytes of panel, 16 of weights). */
@@ -66,6 +67,40 @@ export function dotI8I7(x: usize, w: usize, K4: i32, reps: i32, out: usize): voi
       s = v128.load32_splat(wp, 12);
       a30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(s, x0, a30);
       a31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(s, x1, a31);
+      xp += 32;
+    }
+    store8(out, a00, a01, a10, a11, a20, a21, a30, a31);
+  }
+}
+
+/** K steps of one k (32 bytes of panel, 16 of weights). */
+export function mulAddF32(x: usize, w: usize, K: i32, reps: i32, out: usize): void {
+  const wEnd = w + ((<usize>K) << 4);
+  for (let r = 0; r < reps; r++) {
+    let a00 = f32x4.splat(0);
+    let a01 = a00;
+    let a10 = a00;
+    let a11 = a00;
+    let a20 = a00;
+    let a21 = a00;
+    let a30 = a00;
+    let a31 = a00;
+    let xp = x;
+    for (let wp = w; wp < wEnd; wp += 16) {
+      const x0 = v128.load(xp);
+      const x1 = v128.load(xp, 16);
+      let s = v128.load32_splat(wp);
+      a00 = f32x4.add(a00, f32x4.mul(x0, s));
+      a01 = f32x4.add(a01, f32x4.mul(x1, s));
+      s = v128.load32_splat(wp, 4);
+      a10 = f32x4.add(a10, f32x4.mul(x0, s));
+      a11 = f32x4.add(a11, f32x4.mul(x1, s));
+      s = v128.load32_splat(wp, 8);
+      a20 = f32x4.add(a20, f32x4.mul(x0, s));
+      a21 = f32x4.add(a21, f32x4.mul(x1, s));
+      s = v128.load32_splat(wp, 12);
+      a30 = f32x4.add(a30, f32x4.mul(x0, s));
+      a31 = f32x4.add(a31, f32x4.mul(x1, s));
       xp += 32;
     }
     store8(out, a00, a01, a10, a11, a20, a21, a30, a31);

@@ -1,6 +1,6 @@
 // The int8 GEMM's 4 x 8 register tile with SIMD128's i16 dot product (what the engine runs) against relaxed
-// SIMD's i8 x i7 dot (16 multiply-adds an instruction instead of 8), on operands that stay in L1: how fast the
-// multiply instructions themselves are on this host. Relaxed SIMD needs Node 22+, or on Node 20:
+// SIMD's i8 x i7 dot (16 multiply-adds an instruction instead of 8) and the float32 tile, on operands that
+// stay in L1: how fast the multiply instructions themselves are on this host. Relaxed SIMD needs Node 22+, or on Node 20:
 //   node --experimental-wasm-relaxed-simd bench/int8-dot.mjs [K]
 // (docs/QUANTIZATION.md, "Why 8-bit activations and weights"). The operands are zeros: integer multiplies take
 // the same time whatever their values.
@@ -31,7 +31,7 @@ try {
   console.error(`relaxed SIMD is not enabled here (${e.message}); on Node 20: node --experimental-wasm-relaxed-simd bench/int8-dot.mjs`); // prettier-ignore
   process.exit(1);
 }
-const { dotI16, dotI8I7 } = (await WebAssembly.instantiate(module, { env: { abort() {} } })).exports;
+const { dotI16, dotI8I7, mulAddF32 } = (await WebAssembly.instantiate(module, { env: { abort() {} } })).exports;
 
 const x = 4096;
 const w = x + 32 * K;
@@ -42,8 +42,12 @@ const rate = (run) => {
   run();
   return (32 * K * reps) / (performance.now() - t) / 1e6; // GMAC/s
 };
-const best = { i16: 0, i8i7: 0 };
+const best = { f32: 0, i16: 0, i8i7: 0 };
 for (let round = 0; round < 5; round++) {
+  best.f32 = Math.max(
+    best.f32,
+    rate(() => mulAddF32(x, w, K, reps, out)),
+  );
   best.i16 = Math.max(
     best.i16,
     rate(() => dotI16(x, w, K, reps, out)),
@@ -53,6 +57,7 @@ for (let round = 0; round < 5; round++) {
     rate(() => dotI8I7(x, w, K / 4, reps, out)),
   );
 }
-console.log(`4 x 8 int8 tile, K ${K}, best of 5 runs of ${(32 * K * reps / 1e9).toFixed(1)} G multiply-adds, one thread:`); // prettier-ignore
+console.log(`4 x 8 tile, K ${K}, best of 5 runs of ${(32 * K * reps / 1e9).toFixed(1)} G multiply-adds, one thread:`); // prettier-ignore
+console.log(`  f32x4.mul + f32x4.add (the float32 tile):             ${best.f32.toFixed(1)} GMAC/s`);
 console.log(`  i32x4.dot_i16x8_s (SIMD128, the engine's):            ${best.i16.toFixed(1)} GMAC/s`);
 console.log(`  i32x4.relaxed_dot_i8x16_i7x16_add_s (relaxed SIMD):   ${best.i8i7.toFixed(1)} GMAC/s (${(best.i8i7 / best.i16).toFixed(2)}x)`); // prettier-ignore
