@@ -1,7 +1,7 @@
 // The int8 GEMM's 4 x 8 register tile with SIMD128's i16 dot product (what the engine runs) against relaxed
 // SIMD's i8 x i7 dot (16 multiply-adds an instruction instead of 8) and the float32 tile, on operands that
-// stay in L1: how fast the multiply instructions themselves are on this host. Relaxed SIMD needs Node 22+, or on Node 20:
-//   node --experimental-wasm-relaxed-simd bench/int8-dot.mjs [K]
+// stay in L1: how fast the multiply instructions themselves are on this host. Relaxed SIMD needs Node 22+,
+// or on Node 20:   node --experimental-wasm-relaxed-simd bench/int8-dot.mjs [K]
 // (docs/QUANTIZATION.md, "Why 8-bit activations and weights"). The operands are zeros: integer multiplies take
 // the same time whatever their values.
 import { execFileSync } from "node:child_process";
@@ -42,20 +42,16 @@ const rate = (run) => {
   run();
   return (32 * K * reps) / (performance.now() - t) / 1e6; // GMAC/s
 };
+// each tile with its k per step; every run does the same 32 K multiply-adds per rep
+const tiles = { f32: [mulAddF32, 1], i16: [dotI16, 2], i8i7: [dotI8I7, 4] };
 const best = { f32: 0, i16: 0, i8i7: 0 };
 for (let round = 0; round < 5; round++) {
-  best.f32 = Math.max(
-    best.f32,
-    rate(() => mulAddF32(x, w, K, reps, out)),
-  );
-  best.i16 = Math.max(
-    best.i16,
-    rate(() => dotI16(x, w, K, reps, out)),
-  );
-  best.i8i7 = Math.max(
-    best.i8i7,
-    rate(() => dotI8I7(x, w, K / 4, reps, out)),
-  );
+  for (const [name, [tile, kPerStep]] of Object.entries(tiles)) {
+    best[name] = Math.max(
+      best[name],
+      rate(() => tile(x, w, K / kPerStep, reps, out)),
+    );
+  }
 }
 console.log(`4 x 8 tile, K ${K}, best of 5 runs of ${(32 * K * reps / 1e9).toFixed(1)} G multiply-adds, one thread:`); // prettier-ignore
 console.log(`  f32x4.mul + f32x4.add (the float32 tile):             ${best.f32.toFixed(1)} GMAC/s`);
