@@ -27,7 +27,7 @@ const SUMMARIES: Record<string, string> = {
   decode: "images -> the RGB arrays load_image gives (.npy)",
   forward: "pixel_values -> every model output under HF's names (.safetensors)",
   compare: "per-tensor parity of two .safetensors files",
-  convert: "any checkpoint format -> a float32 model.safetensors directory",
+  convert: "any checkpoint format -> a model.safetensors directory (float32, f16, bf16 or int8)",
   info: "architecture, parameters, FLOPs and files of a model",
   grad: "gradients of a loss or objective for every parameter, as PyTorch autograd (.safetensors)",
   train: "fine-tune a classifier on an image folder; writes a checkpoint transformers loads",
