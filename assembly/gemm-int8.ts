@@ -19,7 +19,6 @@ import { finishRow } from "./gemm";
 import { k, T_F32_255, T_F32_2P23, T_F32_2P23_255, T_I32_FFFF } from "./table";
 
 const PANEL_BYTES: usize = <usize>PANEL_FLOATS << 2; // the float GEMM's panel budget, in bytes (L2-sized)
-const CHUNK_BYTES = 262144; // the panel of one chunk when a whole plane does not fit PANEL_BYTES
 
 /**
  * The level of a + zero (zm = zero + 2^23): the float32 sum rounds to an integer (ties to even; float32 values
@@ -331,7 +330,7 @@ export function gemmInt8(
   const planePanel = <usize>(P >> 3) * stripBytes; // a whole plane's panel
   const whole = planePanel <= PANEL_BYTES && P <= CHUNK_PIXELS;
   const perPanel = whole ? min(<i32>(PANEL_BYTES / planePanel), CHUNK_PIXELS / P) : 1; // images per panel
-  const chunk = whole ? P : min(max((CHUNK_BYTES / (2 * K2)) & ~7, 8), CHUNK_PIXELS); // pixels per panel
+  const chunk = whole ? P : min(max(<i32>(PANEL_BYTES / (2 * K2)) & ~7, 8), CHUNK_PIXELS); // pixels per panel
   const scales = pack;
   const panel = pack + ((<usize>CHUNK_PIXELS) << 2);
   const wpack = panel + (whole ? <usize>perPanel * planePanel : <usize>(chunk >> 3) * stripBytes);

@@ -22,11 +22,10 @@ import { fmadd } from "./fma";
 import { gelu4, geluPair } from "./gelu";
 import { bfloat16ToFloat4, halfToFloat4, load16AsFloat } from "./half";
 
-// Packed x per pixel chunk (PANEL_FLOATS, assembly/constants.mjs): a whole plane when it fits 704 KB, else
-// chunks of 256 KB. The last stages' large w then streams from memory once per GEMM instead of once per
-// chunk; stage 1 keeps small chunks, so that a panel and the rows written fit L2 together (measurements:
-// bench/RESULTS.md, "Why the kernels look as they do").
-const CHUNK_FLOATS = 65536;
+// Packed x per pixel chunk: a whole plane when its panel fits PANEL_FLOATS (704 KB, assembly/constants.mjs),
+// else chunks of that size. The last stages' large w then streams from memory once per GEMM instead of once
+// per chunk, and each 4-row block of weights is packed (16-bit ones widened) once per chunk: as few chunks as
+// fit (measurements: bench/RESULTS.md, "Why the kernels look as they do").
 
 /**
  * wpack[4k + r] = w[r, k] for the 4 rows at w (row length K): the tile loop then reads its 4 weights at
@@ -296,7 +295,7 @@ function gemmOf(
   const wpack = pack + (<usize>max(PANEL_FLOATS, 8 * K) << 2);
   const rowBytes = (<usize>P) << 2;
   const kBytes = (<usize>K) << (format != 0 ? 1 : 2); // bytes per weight row
-  let chunk = K * P <= PANEL_FLOATS ? P : (CHUNK_FLOATS / K) & ~7;
+  let chunk = K * P <= PANEL_FLOATS ? P : (PANEL_FLOATS / K) & ~7;
   if (chunk < 8) chunk = 8;
   // [r0, r1) counts output rows over all images (img * M + m): threads split by image when the batch
   // allows, so each packs only the panels it uses, and by rows within an image otherwise

@@ -41,8 +41,10 @@ const put = (heap: Backend["heap"], at: number, data: ArrayBufferView) =>
   bytesOf(heap).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
 const f32At = (heap: Backend["heap"], at: number, n: number) => new Float32Array(heap.memory.buffer, at, n).slice();
 
-// [M, K, pixels]: K 1, 7, 42, 97; M 7, 9, 33, 5 (leftover rows); 3 or 1 real pixels in the last strip
+// [M, K, pixels]: K 1, 7, 42, 97; M 7, 9, 33, 5 (leftover rows); 3 or 1 real pixels in the last strip; and a
+// plane whose panel exceeds the wasm GEMMs' budget, packed in pixel chunks (16-bit weights: 296, int8: 600)
 const SHAPES = [
+  [5, 600, 700],
   [7, 1, 13],
   [9, 7, 26],
   [33, 42, 49],

@@ -93,8 +93,10 @@ describe("js gemm kernel", () => {
 describe("gemm kernels on planes with a partial last strip", () => {
   const backends = [new Backend("js", 1), new Backend("js", 2), new Backend("wasm", 1), new Backend("wasm", 2)];
   afterAll(() => backends.forEach((b) => b.dispose()));
-  // [M, K, pixels]: the last strip holds 1 (stage 4's 7 x 7 planes), 2, 3 or 4 real pixels; odd K
+  // [M, K, pixels]: the last strip holds 1 (stage 4's 7 x 7 planes), 2, 3 or 4 real pixels; odd K; and a plane
+  // whose panel exceeds the wasm GEMM's budget (K x P > GEMM_PANEL_FLOATS), packed in chunks of 296 pixels
   const shapes = [
+    [5, 600, 700],
     [9, 768, 49],
     [6, 97, 26],
     [5, 13, 3],
