@@ -1,9 +1,11 @@
 // Kernel-level timings: the pointwise GEMMs and the 7x7 depthwise conv of convnext-tiny-224 at batch 1,
 // alone, on one backend and thread count (what the per-op numbers in bench/RESULTS.md were tuned with).
-//   npm run build && node bench/kernels.mjs [wasm|js] [threads] [--dtypes f32,f16,int8] [--cpu]
+//   npm run build && node bench/kernels.mjs [wasm|js] [threads] [--dtypes f32,f16,int8] [--cpu] [--downsampling]
 // --dtypes: the GEMMs with float32, float16 (gemm16) and int8 (gemmInt8) weights, interleaved shape by
 // shape (each round runs every dtype once), so a busy host slows them alike; --cpu: process CPU time
-// instead of wall time (with one thread, time spent waiting for a core does not count).
+// instead of wall time (with one thread, time spent waiting for a core does not count); --downsampling: the
+// GEMMs of the downsampling convs (2 x 2 patches, K = 4 Cin, bias only) instead of the pointwise ones, e.g. to
+// see what int8 weights would bring there (docs/QUANTIZATION.md: the int8 format keeps them float32).
 // Pin to one core for steadier numbers: taskset -c 0 node bench/kernels.mjs wasm 1
 import { Backend } from "../dist/backend/backend.js";
 import { dwconvScratchFloats, gemmInt8PackBytes, gemmMinChunk, gemmPackBytes } from "../dist/backend/workspace.js";
@@ -41,7 +43,7 @@ const minMs = (fn) => {
 };
 
 // [M, K, H x W, mode, blocks]: pwconv1 (GELU, mode 1) and pwconv2 (gamma-scaled residual, mode 2) per stage
-const GEMMS = [
+const POINTWISE = [
   [384, 96, 56 * 56, 1, 3],
   [96, 384, 56 * 56, 2, 3],
   [768, 192, 28 * 28, 1, 3],
@@ -51,6 +53,15 @@ const GEMMS = [
   [3072, 768, 7 * 7, 1, 3],
   [768, 3072, 7 * 7, 2, 3],
 ];
+// the downsampling convs before stages 2-4 (bias only, mode 0), once each
+const DOWNSAMPLING = [
+  [192, 4 * 96, 28 * 28, 0, 1],
+  [384, 4 * 192, 14 * 14, 0, 1],
+  [768, 4 * 384, 7 * 7, 0, 1],
+];
+const [GEMMS, gemmsName] = argv.includes("--downsampling")
+  ? [DOWNSAMPLING, "downsampling GEMMs"]
+  : [POINTWISE, "pointwise GEMMs"];
 console.log(`${name}, ${threads} thread(s), min of ${runs} runs${argv.includes("--cpu") ? " (CPU time)" : ""}`);
 if (dtypes) {
   compareDtypes();
@@ -72,7 +83,7 @@ for (const [M, K, HW, mode, blocks] of GEMMS) {
   console.log(`gemm M ${M} K ${K} pixels ${HW} mode ${mode}: ${ms.toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s`);
   for (const offset of [w, x, out, bias, gamma, pack]) heap.free(offset);
 }
-console.log(`pointwise GEMMs per image (x blocks): ${perImage.toFixed(1)} ms`);
+console.log(`${gemmsName} per image (x blocks): ${perImage.toFixed(1)} ms`);
 
 perImage = 0;
 for (const [C, H, blocks] of [
@@ -136,5 +147,5 @@ function compareDtypes() {
     for (const offset of [wf, wh, wq, ws, x, out, bias, gamma, pack]) heap.free(offset);
   }
   const cells = dtypes.map((d) => `${d} ${totals[d].toFixed(1)} ms (${(totals[d] / totals[dtypes[0]]).toFixed(2)}x)`);
-  console.log(`pointwise GEMMs per image (x blocks): ${cells.join(", ")}`);
+  console.log(`${gemmsName} per image (x blocks): ${cells.join(", ")}`);
 }

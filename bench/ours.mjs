@@ -1,12 +1,14 @@
 // One measurement of this engine (run in its own process so peak RSS and threads belong to it alone):
-//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS [DTYPE]   -> one JSON line on stdout
+//   node bench/ours.mjs DIR BACKEND THREADS BATCH RUNS [DTYPE] [PROFILE_PASSES]   -> one JSON line on stdout
+// PROFILE_PASSES (default 1): the per-op breakdown keeps each kernel call's least time over that many passes,
+// which takes most of a shared host's noise out of a comparison of ops or thread counts.
 // The weights are used in the dtype DIR holds them in (fromPretrained's dtype "auto"); DTYPE labels the row.
 import { readFileSync } from "node:fs";
 import { configureBackend, ConvNextForImageClassification, Tensor, wasmRelaxedSimd } from "../dist/index.js";
 import { flopsPerImage } from "./flops.mjs";
 import { benchInput, summarize } from "./timing.mjs";
 
-const [dir, backend, threadsText, batchText, runsText, dtype = "f32"] = process.argv.slice(2);
+const [dir, backend, threadsText, batchText, runsText, dtype = "f32", passesText = "1"] = process.argv.slice(2);
 const threads = Number(threadsText);
 const batch = Number(batchText);
 const runs = Number(runsText);
@@ -28,19 +30,25 @@ for (let r = 0; r < runs; r++) {
   model.forward(x);
   times.push((performance.now() - t) / batch);
 }
-// one more pass with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one,
-// grouped by op label
+// more passes with per-op timers, kept out of the timed runs: the program's kernel calls, timed one by one
+// (the least of PROFILE_PASSES kept per call), grouped by op label
 const plan = model.plan(x.shape);
 const program = model.program(model.executorFor(plan), plan);
-const perOp = new Map();
-program.setInput(x);
-for (const call of program.calls) {
-  const t = performance.now();
-  call.run({ random: Math.random });
-  const op = call.op === "residual copy" ? "pwconv2+scale+residual" : call.op;
-  perOp.set(op, (perOp.get(op) ?? 0) + performance.now() - t);
+const callMs = program.calls.map(() => Infinity);
+for (let pass = 0; pass < Number(passesText); pass++) {
+  program.setInput(x);
+  program.calls.forEach((call, i) => {
+    const t = performance.now();
+    call.run({ random: Math.random });
+    callMs[i] = Math.min(callMs[i], performance.now() - t);
+  });
+  program.outputs();
 }
-program.outputs();
+const perOp = new Map();
+program.calls.forEach((call, i) => {
+  const op = call.op === "residual copy" ? "pwconv2+scale+residual" : call.op;
+  perOp.set(op, (perOp.get(op) ?? 0) + callMs[i]);
+});
 const breakdown = Object.fromEntries([...perOp].map(([k, v]) => [k, v / batch]));
 const { total: flops, ops } = flopsPerImage(config, size);
 const s = summarize(times);
