@@ -32,7 +32,8 @@ export async function runOurs({ model, threads, batch, runs, size }) {
     "config.json": await bytes(new URL("config.json", dir)),
     "model.safetensors": await bytes(new URL("model.safetensors", dir)),
   });
-  const net = await core.ConvNextForImageClassification.fromPretrained(files);
+  // weights in the dtype the directory holds them in (16-bit kept 16-bit), as bench/ours.mjs
+  const net = await core.ConvNextForImageClassification.fromPretrained(files, { dtype: "auto" });
   const loadMs = performance.now() - t0;
   const x = new core.Tensor(benchInput(batch, size), [batch, 3, size, size]);
   let logits;

@@ -2,13 +2,15 @@
 // cross-origin isolated page, so both can use threads), on the weights and input of `npm run bench`. Each
 // configuration runs in a fresh browser. Chromium: CHROMIUM_PATH or /usr/bin/chromium (Debian's package).
 //   --model tiny|base|large|atto|PATH/config.json  --batches 1,8  --threads 1,2  --runs 10  --rounds 1  --peers  --json
+//   --dtype int8|f16|bf16[,...]  rows for the same weights in those dtypes besides float32 (with --peers,
+//                                onnxruntime-web on the int8 graph too), as in `npm run bench`
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumExecutable, startStaticServer } from "../tools/browser.mjs";
 import { flopsPerImage } from "./flops.mjs";
-import { benchModel, benchOptions, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
-import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
+import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
+import { logitsWarnings, medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -19,16 +21,17 @@ const { configFile, config, name, size } = benchModel(opt("model", "tiny"));
 const runs = Number(opt("runs", "10"));
 const peers = flag("peers") && config.model_type !== "convnextv2"; // the ONNX export covers V1
 const dir = modelDir(configFile, name);
-if (peers) {
-  ensurePeers();
-  onnxFile(dir, size);
-}
+const dtypes = ["f32", ...list("dtype", "").filter((d) => d !== "f32")];
+const peerDtypes = peers ? dtypes.filter((d) => d === "f32" || d === "int8") : []; // onnxruntime's wasm kernels
+if (peers) ensurePeers();
+for (const d of peerDtypes) onnxFile(dtypeDir(dir, d), size);
+// each dtype's model directory, relative to bench/out (the page reads it from there)
+const modelPath = (d) => relative(join(root, "bench"), dtypeDir(dir, d)).replace(/^out\//, "");
 
 const executable = chromiumExecutable();
 if (!executable) throw new Error("no Chromium: install Debian's chromium or set CHROMIUM_PATH");
 const server = await startStaticServer(root, ["dist/", "bench/", "node_modules/onnxruntime-web/"]);
 const page = `${server.origin}/isolated/bench/browser-page.mjs`;
-const modelPath = relative(join(root, "bench"), dir).replace(/^out\//, "");
 
 const flops = flopsPerImage(config, size).total;
 // as in bench/run.mjs: the systems at one thread count and batch back to back, --rounds N times over, each
@@ -36,23 +39,26 @@ const flops = flopsPerImage(config, size).total;
 const jobs = [];
 for (const threads of list("threads", "1,2").map(Number)) {
   for (const batch of list("batches", "1,8").map(Number)) {
-    for (const runner of ["runOurs", ...(peers ? ["runOrt"] : [])]) jobs.push({ runner, threads, batch });
+    for (const dtype of dtypes) {
+      jobs.push({ runner: "runOurs", threads, batch, dtype });
+      if (peerDtypes.includes(dtype)) jobs.push({ runner: "runOrt", threads, batch, dtype });
+    }
   }
 }
 const rounds = Number(opt("rounds", "1"));
 const byJob = jobs.map(() => []);
 let version = "";
 for (let round = 0; round < rounds; round++) {
-  for (const [i, { runner, threads, batch }] of jobs.entries()) {
+  for (const [i, { runner, threads, batch, dtype }] of jobs.entries()) {
     const browser = await chromium.launch({ executablePath: executable, args: ["--no-sandbox"] });
     try {
       const tab = await browser.newPage();
       version ||= browser.version();
       await tab.goto(`${server.origin}/isolated/`);
-      const options = { model: modelPath, threads, batch, runs, size };
+      const options = { model: modelPath(dtype), threads, batch, runs, size };
       const r = await tab.evaluate(`import("${page}").then((m) => m.${runner}(${JSON.stringify(options)}))`);
-      byJob[i].push(r);
-      log(`  ${r.system} ${r.backend} ${r.threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
+      byJob[i].push({ ...r, dtype });
+      log(`  ${r.system} ${r.backend} ${dtype} ${r.threads}t b${batch}: ${r.ms_per_image_median.toFixed(1)} ms/img`);
     } finally {
       await browser.close();
     }
@@ -64,11 +70,7 @@ const results = byJob.map((rs) => {
 });
 await server.close();
 
-const ours = results.find((r) => r.system.startsWith("convnext"));
-for (const r of results) {
-  const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
-  if (d > 1e-3) log(`  WARNING: ${r.system} logits differ from ours by ${d}`);
-}
+for (const w of logitsWarnings(results, dtypes)) log(`  ${w}`);
 const rows = results.map(resultRow);
 if (json) {
   const date = new Date().toISOString();
@@ -76,11 +78,21 @@ if (json) {
 } else {
   log(`\n${name} in Chromium ${version}, ${runs} timed runs after 2 warm-ups, ${rounds} round(s)\n`);
   log(resultTable(rows));
-  for (const p of rows.filter((r) => !r.system.startsWith("convnext"))) {
-    const o = rows.find((r) => r.system.startsWith("convnext") && r.threads === p.threads && r.batch === p.batch);
-    if (o)
-      log(
-        `- ${p.system}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x`,
-      );
+  const isOurs = (r) => r.system.startsWith("convnext");
+  const like = (p, dtype) => (r) => isOurs(r) && r.threads === p.threads && r.batch === p.batch && r.dtype === dtype;
+  const perRound = (a, b) =>
+    rounds > 1 ? ` (rounds: ${a.rounds_ms_per_image_median.map((v, i) => (v / b.rounds_ms_per_image_median[i]).toFixed(2)).join(", ")})` : ""; // prettier-ignore
+  const ratio = (a, b) => `${(a.ms_per_image_median / b.ms_per_image_median).toFixed(2)}x${perRound(a, b)}`;
+  const dtypeRows = rows.filter((r) => isOurs(r) && r.dtype !== "f32");
+  if (dtypeRows.length) log("\nOur time per dtype / our float32 time (< 1 means faster):\n");
+  for (const r of dtypeRows) {
+    const f = rows.find(like(r, "f32"));
+    log(`- ${r.dtype}, ${r.backend}, ${r.threads} thread(s), batch ${r.batch}: ${ratio(r, f)}`);
+  }
+  const peerRows = rows.filter((r) => !isOurs(r));
+  if (peerRows.length) log("\nRatios (peer ms/img median / ours in the same dtype; > 1 means we are faster):\n");
+  for (const p of peerRows) {
+    const o = rows.find(like(p, p.dtype));
+    log(`- ${p.system} ${p.dtype}, ${p.threads} thread(s), batch ${p.batch}: ${ratio(p, o)}`);
   }
 }

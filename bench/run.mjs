@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
-import { medianOfRounds, resultRow, resultTable } from "./timing.mjs";
+import { logitsWarnings, medianOfRounds, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
@@ -113,16 +113,7 @@ function round(o) {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, +v.toFixed(2)]));
 }
 
-// same input, same weights: the peers' logits must agree with ours (int8: within the two activation
-// quantizations' difference, per pixel here and per tensor in onnxruntime's graph: ~1-2% of the logits)
-for (const dtype of dtypes) {
-  const ours = results.find((r) => r.logits_head && r.dtype === dtype);
-  const scale = Math.max(...ours.logits_head.map(Math.abs));
-  for (const r of results.filter((x) => x.logits_head && x.dtype === dtype)) {
-    const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
-    if (dtype === "int8" ? d > 0.05 * scale : d > 1e-3) log(`  WARNING: ${r.system} ${dtype} logits differ from ${ours.system}'s by ${d}`); // prettier-ignore
-  }
-}
+for (const w of logitsWarnings(results, dtypes)) log(`  ${w}`);
 
 if (json) {
   console.log(

@@ -35,6 +35,25 @@ export function medianOfRounds(rounds) {
   };
 }
 
+/**
+ * Same input, same weights: every system's logits must agree with ours in the same dtype (int8: within the
+ * two activation quantizations' difference, per pixel here and per tensor in onnxruntime's graph: ~1-2% of
+ * the logits). Returns a warning per system that does not.
+ */
+export function logitsWarnings(results, dtypes) {
+  const warnings = [];
+  for (const dtype of dtypes) {
+    const ours = results.find((r) => r.logits_head && r.dtype === dtype && r.system.startsWith("convnext"));
+    const scale = Math.max(...ours.logits_head.map(Math.abs));
+    for (const r of results.filter((x) => x.logits_head && x.dtype === dtype)) {
+      const d = Math.max(...r.logits_head.map((v, i) => Math.abs(v - ours.logits_head[i])));
+      if (dtype === "int8" ? d > 0.05 * scale : d > 1e-3)
+        warnings.push(`WARNING: ${r.system} ${dtype} logits differ from ${ours.system}'s by ${d}`);
+    }
+  }
+  return warnings;
+}
+
 /** A result row as --json prints it (issue 6's schema; peak RSS where the system reports it). */
 export function resultRow(r) {
   return {
