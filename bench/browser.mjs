@@ -10,7 +10,7 @@ import { chromium } from "playwright-core";
 import { chromiumExecutable, startStaticServer } from "../tools/browser.mjs";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
-import { logitsWarnings, medianOfRounds, resultRow, resultTable } from "./timing.mjs";
+import { logitsWarnings, medianOfRounds, ratioText, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -80,19 +80,16 @@ if (json) {
   log(resultTable(rows));
   const isOurs = (r) => r.system.startsWith("convnext");
   const like = (p, dtype) => (r) => isOurs(r) && r.threads === p.threads && r.batch === p.batch && r.dtype === dtype;
-  const perRound = (a, b) =>
-    rounds > 1 ? ` (rounds: ${a.rounds_ms_per_image_median.map((v, i) => (v / b.rounds_ms_per_image_median[i]).toFixed(2)).join(", ")})` : ""; // prettier-ignore
-  const ratio = (a, b) => `${(a.ms_per_image_median / b.ms_per_image_median).toFixed(2)}x${perRound(a, b)}`;
   const dtypeRows = rows.filter((r) => isOurs(r) && r.dtype !== "f32");
   if (dtypeRows.length) log("\nOur time per dtype / our float32 time (< 1 means faster):\n");
   for (const r of dtypeRows) {
     const f = rows.find(like(r, "f32"));
-    log(`- ${r.dtype}, ${r.backend}, ${r.threads} thread(s), batch ${r.batch}: ${ratio(r, f)}`);
+    log(`- ${r.dtype}, ${r.backend}, ${r.threads} thread(s), batch ${r.batch}: ${ratioText(r, f)}`);
   }
   const peerRows = rows.filter((r) => !isOurs(r));
   if (peerRows.length) log("\nRatios (peer ms/img median / ours in the same dtype; > 1 means we are faster):\n");
   for (const p of peerRows) {
     const o = rows.find(like(p, p.dtype));
-    log(`- ${p.system} ${p.dtype}, ${p.threads} thread(s), batch ${p.batch}: ${ratio(p, o)}`);
+    log(`- ${p.system} ${p.dtype}, ${p.threads} thread(s), batch ${p.batch}: ${ratioText(p, o)}`);
   }
 }

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flopsPerImage } from "./flops.mjs";
 import { benchModel, benchOptions, dtypeDir, ensurePeers, modelDir, onnxFile } from "./setup.mjs";
-import { logitsWarnings, medianOfRounds, resultRow, resultTable } from "./timing.mjs";
+import { logitsWarnings, medianOfRounds, ratioText, resultRow, resultTable } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { opt, flag, list } = benchOptions(process.argv.slice(2));
@@ -166,13 +166,7 @@ if (json) {
     for (const p of peerRows) {
       const o = oursLike(p);
       if (!o) continue;
-      const perRound =
-        rounds > 1
-          ? ` (rounds: ${p.rounds_ms_per_image_median.map((v, i) => (v / o.rounds_ms_per_image_median[i]).toFixed(2)).join(", ")})`
-          : "";
-      console.log(
-        `- ${p.system} ${p.dtype}, ${p.threads} thread(s), batch ${p.batch}: ${(p.ms_per_image_median / o.ms_per_image_median).toFixed(2)}x${perRound}`,
-      );
+      console.log(`- ${p.system} ${p.dtype}, ${p.threads} thread(s), batch ${p.batch}: ${ratioText(p, o)}`);
     }
   }
   if (rounds > 1) {

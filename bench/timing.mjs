@@ -54,6 +54,14 @@ export function logitsWarnings(results, dtypes) {
   return warnings;
 }
 
+/** a's median time over b's as "1.23x", with each round's ratio where both rows have rounds. */
+export function ratioText(a, b) {
+  const ratio = (x, y) => (x / y).toFixed(2);
+  const [ra, rb] = [a.rounds_ms_per_image_median, b.rounds_ms_per_image_median];
+  const rounds = ra && rb ? ` (rounds: ${ra.map((v, i) => ratio(v, rb[i])).join(", ")})` : "";
+  return `${ratio(a.ms_per_image_median, b.ms_per_image_median)}x${rounds}`;
+}
+
 /** A result row as --json prints it (issue 6's schema; peak RSS where the system reports it). */
 export function resultRow(r) {
   return {
